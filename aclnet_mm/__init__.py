@@ -1,0 +1,19 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""aclnet-mm: contrastive skeleton action learning for MMAction2 1.x.
+
+Importing the package applies the compatibility shims (they must run before
+anything imports ``mmaction.models``) and registers every module of the
+plugin into MMAction2's registries.
+"""
+from .utils import compat as _compat
+
+_compat.apply_all()
+
+from .models.utils.graph import patch_mmaction_graph as _patch_graph  # noqa
+
+_patch_graph()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .version import __version__, version_info  # noqa: E402
+
+__all__ = ['__version__', 'version_info']

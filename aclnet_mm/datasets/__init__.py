@@ -1,0 +1,4 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+from . import transforms  # noqa: F401
+
+__all__ = ['transforms']

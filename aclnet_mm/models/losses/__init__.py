@@ -1,0 +1,2 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+__all__ = []

@@ -1,0 +1,255 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Named skeleton layouts usable everywhere MMAction2 takes a layout.
+
+MMAction2's :class:`~mmaction.models.utils.Graph` knows three layout names
+(``'openpose'``, ``'nturgb+d'``, ``'coco'``) and otherwise wants a dict with
+``num_node``, ``inward`` and ``center``. We keep one table of named layouts
+(MMAction2's three plus ours) and teach ``Graph`` to resolve those names, so
+a config can say ``graph_cfg=dict(layout='openpose_body25')`` for MMAction2's
+own ``STGCN`` / ``AAGCN`` as well as for our backbones.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+__all__ = [
+    'SkeletonLayout', 'register_layout', 'get_layout', 'list_layouts',
+    'patch_mmaction_graph'
+]
+
+
+@dataclass(frozen=True)
+class SkeletonLayout:
+    """A skeleton: joints, the tree that links them, and its root.
+
+    Args:
+        name (str): Registered name.
+        num_node (int): Number of joints ``V``.
+        inward (tuple[tuple[int, int]]): ``(child, parent)`` edges pointing
+            towards ``center``; they must form a tree over all joints.
+        center (int): Root joint of the tree.
+        joint_names (tuple[str], optional): One name per joint.
+        flip_pairs (tuple[tuple[int, int]]): Left/right joint pairs swapped
+            by a horizontal flip.
+    """
+
+    name: str
+    num_node: int
+    inward: Tuple[Tuple[int, int], ...]
+    center: int
+    joint_names: Optional[Tuple[str, ...]] = None
+    flip_pairs: Tuple[Tuple[int, int], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.joint_names is not None and len(
+                self.joint_names) != self.num_node:
+            raise ValueError(
+                f'layout {self.name!r}: {len(self.joint_names)} joint names '
+                f'for {self.num_node} joints')
+        parents = self.parents  # validates the tree
+        del parents
+
+    @property
+    def parents(self) -> np.ndarray:
+        """Parent index of every joint; the root is its own parent."""
+        parents = np.full(self.num_node, -1, dtype=np.int64)
+        parents[self.center] = self.center
+        for child, parent in self.inward:
+            if not (0 <= child < self.num_node and 0 <= parent < self.num_node):
+                raise ValueError(f'layout {self.name!r}: edge '
+                                 f'{(child, parent)} outside 0..'
+                                 f'{self.num_node - 1}')
+            if parents[child] != -1:
+                raise ValueError(f'layout {self.name!r}: joint {child} has '
+                                 'two parents; inward edges must form a tree')
+            parents[child] = parent
+        missing = np.flatnonzero(parents < 0)
+        if missing.size:
+            raise ValueError(f'layout {self.name!r}: joints '
+                             f'{missing.tolist()} are not linked to the tree')
+        return parents
+
+    def ancestors(self, hops: int) -> np.ndarray:
+        """Index of each joint's ``hops``-th ancestor, stopping at the root."""
+        parents = self.parents
+        index = np.arange(self.num_node)
+        for _ in range(hops):
+            index = parents[index]
+        return index
+
+    def to_graph_dict(self) -> dict:
+        """The dict form that MMAction2's ``Graph`` accepts."""
+        return dict(
+            num_node=self.num_node,
+            inward=[tuple(edge) for edge in self.inward],
+            center=self.center)
+
+
+_LAYOUTS: Dict[str, SkeletonLayout] = {}
+
+
+def register_layout(name: str,
+                    num_node: int,
+                    inward: Sequence[Tuple[int, int]],
+                    center: int,
+                    joint_names: Optional[Sequence[str]] = None,
+                    flip_pairs: Sequence[Tuple[int, int]] = (),
+                    force: bool = False) -> SkeletonLayout:
+    """Register a named layout.
+
+    Args:
+        name (str): Name used in configs (``graph_cfg.layout``).
+        num_node (int): Number of joints.
+        inward (Sequence[tuple[int, int]]): ``(child, parent)`` tree edges.
+        center (int): Root joint.
+        joint_names (Sequence[str], optional): Joint names.
+        flip_pairs (Sequence[tuple[int, int]]): Left/right pairs.
+        force (bool): Replace an existing entry. Defaults to False.
+
+    Returns:
+        SkeletonLayout: The registered layout.
+    """
+    if name in _LAYOUTS and not force:
+        raise KeyError(f'layout {name!r} is already registered')
+    layout = SkeletonLayout(
+        name=name,
+        num_node=int(num_node),
+        inward=tuple((int(c), int(p)) for c, p in inward),
+        center=int(center),
+        joint_names=None if joint_names is None else tuple(joint_names),
+        flip_pairs=tuple((int(a), int(b)) for a, b in flip_pairs))
+    _LAYOUTS[name] = layout
+    return layout
+
+
+def get_layout(layout: Union[str, dict, SkeletonLayout]) -> SkeletonLayout:
+    """Resolve a layout name or dict to a :class:`SkeletonLayout`.
+
+    Args:
+        layout (str | dict | SkeletonLayout): A registered name, or a dict
+            with ``num_node``, ``inward`` and ``center`` (optionally
+            ``joint_names`` and ``flip_pairs``) as MMAction2 accepts.
+
+    Returns:
+        SkeletonLayout: The layout.
+    """
+    if isinstance(layout, SkeletonLayout):
+        return layout
+    if isinstance(layout, dict):
+        missing = {'num_node', 'inward', 'center'} - set(layout)
+        if missing:
+            raise KeyError(f'layout dict lacks {sorted(missing)}')
+        return SkeletonLayout(
+            name=layout.get('name', 'custom'),
+            num_node=int(layout['num_node']),
+            inward=tuple((int(c), int(p)) for c, p in layout['inward']),
+            center=int(layout['center']),
+            joint_names=(tuple(layout['joint_names'])
+                         if layout.get('joint_names') else None),
+            flip_pairs=tuple(
+                (int(a), int(b)) for a, b in layout.get('flip_pairs', ())))
+    if layout not in _LAYOUTS:
+        raise KeyError(f'unknown skeleton layout {layout!r}; registered: '
+                       f'{sorted(_LAYOUTS)} (or pass a dict with num_node, '
+                       'inward and center)')
+    return _LAYOUTS[layout]
+
+
+def list_layouts() -> List[str]:
+    """Names of all registered layouts."""
+    return sorted(_LAYOUTS)
+
+
+def patch_mmaction_graph() -> bool:
+    """Make MMAction2's ``Graph`` accept every registered layout name.
+
+    Names MMAction2 knows itself are passed through unchanged, so its own
+    graphs stay bit-identical.
+
+    Returns:
+        bool: Whether the patch was installed now.
+    """
+    from mmaction.models.utils import graph as mmaction_graph
+    graph_cls = mmaction_graph.Graph
+    if getattr(graph_cls.__init__, '_aclnet_mm_patched', False):
+        return False
+    original_init = graph_cls.__init__
+    native = ('openpose', 'nturgb+d', 'coco')
+
+    def __init__(self, layout='coco', mode='spatial', max_hop=1):
+        if isinstance(layout, str) and layout not in native:
+            layout = get_layout(layout).to_graph_dict()
+        original_init(self, layout=layout, mode=mode, max_hop=max_hop)
+
+    __init__._aclnet_mm_patched = True
+    __init__.__doc__ = original_init.__doc__
+    graph_cls.__init__ = __init__
+    return True
+
+
+# MMAction2's own layouts, restated so that bone / K-bone / flip transforms
+# can look up parents and left/right pairs by the same names.
+_NTU_NEIGHBOURS = [(1, 2), (2, 21), (3, 21), (4, 3), (5, 21), (6, 5), (7, 6),
+                   (8, 7), (9, 21), (10, 9), (11, 10), (12, 11), (13, 1),
+                   (14, 13), (15, 14), (16, 15), (17, 1), (18, 17), (19, 18),
+                   (20, 19), (22, 8), (23, 8), (24, 12), (25, 12)]
+register_layout(
+    'nturgb+d',
+    num_node=25,
+    inward=[(i - 1, j - 1) for i, j in _NTU_NEIGHBOURS],
+    center=20,
+    joint_names=('spine_base', 'spine_mid', 'neck', 'head', 'left_shoulder',
+                 'left_elbow', 'left_wrist', 'left_hand', 'right_shoulder',
+                 'right_elbow', 'right_wrist', 'right_hand', 'left_hip',
+                 'left_knee', 'left_ankle', 'left_foot', 'right_hip',
+                 'right_knee', 'right_ankle', 'right_foot', 'spine_shoulder',
+                 'left_hand_tip', 'left_thumb', 'right_hand_tip',
+                 'right_thumb'),
+    flip_pairs=((4, 8), (5, 9), (6, 10), (7, 11), (12, 16), (13, 17),
+                (14, 18), (15, 19), (21, 23), (22, 24)))
+register_layout(
+    'coco',
+    num_node=17,
+    inward=[(15, 13), (13, 11), (16, 14), (14, 12), (11, 5), (12, 6),
+            (9, 7), (7, 5), (10, 8), (8, 6), (5, 0), (6, 0), (1, 0), (3, 1),
+            (2, 0), (4, 2)],
+    center=0,
+    joint_names=('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+                 'left_shoulder', 'right_shoulder', 'left_elbow',
+                 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
+                 'right_hip', 'left_knee', 'right_knee', 'left_ankle',
+                 'right_ankle'),
+    flip_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14),
+                (15, 16)))
+register_layout(
+    'openpose',
+    num_node=18,
+    inward=[(4, 3), (3, 2), (7, 6), (6, 5), (13, 12), (12, 11), (10, 9),
+            (9, 8), (11, 5), (8, 2), (5, 1), (2, 1), (0, 1), (15, 0),
+            (14, 0), (17, 15), (16, 14)],
+    center=1,
+    flip_pairs=((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13),
+                (14, 15), (16, 17)))
+
+# OpenPose BODY-25, the layout of the embedded pose-classification-kit data.
+# The tree is OpenPose's part-affinity pairs without the two ear-shoulder
+# links (2-17, 5-18), which would close cycles.
+_BODY25_NAMES = ('nose', 'neck', 'right_shoulder', 'right_elbow',
+                 'right_wrist', 'left_shoulder', 'left_elbow', 'left_wrist',
+                 'mid_hip', 'right_hip', 'right_knee', 'right_ankle',
+                 'left_hip', 'left_knee', 'left_ankle', 'right_eye',
+                 'left_eye', 'right_ear', 'left_ear', 'left_bigtoe',
+                 'left_smalltoe', 'left_heel', 'right_bigtoe',
+                 'right_smalltoe', 'right_heel')
+register_layout(
+    'openpose_body25',
+    num_node=25,
+    inward=[(8, 1), (2, 1), (5, 1), (3, 2), (4, 3), (6, 5), (7, 6), (9, 8),
+            (10, 9), (11, 10), (12, 8), (13, 12), (14, 13), (0, 1), (15, 0),
+            (17, 15), (16, 0), (18, 16), (19, 14), (20, 19), (21, 14),
+            (22, 11), (23, 22), (24, 11)],
+    center=1,
+    joint_names=_BODY25_NAMES,
+    flip_pairs=((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14),
+                (15, 16), (17, 18), (19, 22), (20, 23), (21, 24)))

@@ -1,0 +1,4 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+from . import compat
+
+__all__ = ['compat']

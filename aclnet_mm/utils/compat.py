@@ -1,0 +1,149 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Compatibility shims for the pinned OpenMMLab stack.
+
+Each shim fixes one known breakage of ``mmaction2==1.2.0`` /
+``mmengine==0.10.7`` on a current Python stack (see
+``reference/mmaction2_ecosystem.md`` §4). They are applied once, when
+``aclnet_mm`` is imported, and each is idempotent and tested on its own.
+"""
+import importlib.util
+import os.path as osp
+import sys
+import types
+from typing import List
+
+import numpy as np
+
+__all__ = [
+    'apply_all', 'stub_missing_drn', 'restore_numpy_aliases',
+    'allow_mmengine_checkpoint_globals', 'register_config_scope'
+]
+
+
+def stub_missing_drn() -> bool:
+    """Stub ``mmaction.models.localizers.drn`` when the wheel lacks it.
+
+    The PyPI wheel of mmaction2 1.2.0 ships ``localizers/__init__.py`` that
+    imports ``.drn.drn`` although the folder is not packaged
+    (open-mmlab/mmaction2#2714), so ``import mmaction.models`` fails. We
+    insert a placeholder module whose ``DRN`` raises on use; DRN is a video
+    grounding model that no skeleton pipeline needs.
+
+    Returns:
+        bool: Whether the stub was installed.
+    """
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or spec.origin is None:
+        return False
+    drn_file = osp.join(
+        osp.dirname(spec.origin), 'models', 'localizers', 'drn', 'drn.py')
+    name = 'mmaction.models.localizers.drn'
+    if osp.exists(drn_file) or name in sys.modules:
+        return False
+
+    class DRN:  # noqa: D401 - a placeholder with a clear error
+        """Placeholder for the DRN localizer missing from the wheel."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            raise ImportError(
+                'DRN is not shipped in the mmaction2 1.2.0 wheel '
+                '(open-mmlab/mmaction2#2714); aclnet_mm stubbed it out. '
+                'Install mmaction2 from source to use DRN.')
+
+    package = types.ModuleType(name)
+    package.__path__ = []  # mark it as a package
+    module = types.ModuleType(name + '.drn')
+    module.DRN = DRN
+    package.drn = module
+    package.DRN = DRN
+    sys.modules[name] = package
+    sys.modules[name + '.drn'] = module
+    return True
+
+
+def restore_numpy_aliases() -> List[str]:
+    """Restore numpy aliases that mmaction 1.2.0 still uses.
+
+    ``PoseCompact`` and ``MMCompact`` use ``np.Inf``, removed in numpy 2.0.
+    The alias points at the same float, so nothing else changes.
+
+    Returns:
+        list[str]: Names of the aliases that were added.
+    """
+    added = []
+    if not hasattr(np, 'Inf'):
+        np.Inf = np.inf
+        added.append('Inf')
+    return added
+
+
+def _mmengine_checkpoint_globals() -> list:
+    """Types that MMEngine puts into a checkpoint besides tensors."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    globals_ = [HistoryBuffer, np.ndarray, np.dtype]
+    # numpy pickles arrays and scalars through these reconstructors; their
+    # module moved from numpy.core to numpy._core in numpy 2.
+    for module_name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        globals_ += [module._reconstruct, module.scalar]
+        break
+    # Concrete dtype classes (``np.dtypes.Float64DType`` ...) of numpy >= 1.25.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        globals_ += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType')
+        ]
+    return globals_
+
+
+def allow_mmengine_checkpoint_globals() -> int:
+    """Let ``torch.load(weights_only=True)`` read MMEngine checkpoints.
+
+    torch >= 2.6 loads with ``weights_only=True`` by default, and MMEngine
+    0.10.7 checkpoints hold a ``HistoryBuffer`` and numpy scalars in their
+    ``message_hub`` state, so ``--resume`` and ``tools/test.py CKPT`` fail
+    (open-mmlab/mmengine#1655). Instead of switching the safe loader off for
+    every file (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``), we allow exactly the
+    plain-data types MMEngine writes, so the checkpoints the user points at
+    load and arbitrary pickled code is still refused.
+
+    Returns:
+        int: Number of allow-listed globals (0 on torch without the API).
+    """
+    import torch
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals',
+                               None)
+    if add_safe_globals is None:
+        return 0
+    globals_ = _mmengine_checkpoint_globals()
+    add_safe_globals(globals_)
+    return len(globals_)
+
+
+def register_config_scope() -> bool:
+    """Let configs say ``_base_ = 'aclnet_mm::_base_/...'``.
+
+    MMEngine resolves ``pkg::path`` only for packages listed in its
+    ``MODULE2PACKAGE`` table; we add ours (module and distribution share
+    the name ``aclnet_mm``).
+
+    Returns:
+        bool: Whether the entry was added.
+    """
+    from mmengine.config import utils as config_utils
+    if 'aclnet_mm' in config_utils.MODULE2PACKAGE:
+        return False
+    config_utils.MODULE2PACKAGE['aclnet_mm'] = 'aclnet_mm'
+    return True
+
+
+def apply_all() -> None:
+    """Apply every shim; safe to call more than once."""
+    stub_missing_drn()
+    restore_numpy_aliases()
+    allow_mmengine_checkpoint_globals()
+    register_config_scope()
