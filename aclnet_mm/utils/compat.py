@@ -6,18 +6,26 @@ Each shim fixes one known breakage of ``mmaction2==1.2.0`` /
 ``reference/mmaction2_ecosystem.md`` §4). They are applied once, when
 ``aclnet_mm`` is imported, and each is idempotent and tested on its own.
 """
+import importlib
 import importlib.util
+import os
 import os.path as osp
+import pickle
 import sys
 import types
-from typing import List
+from typing import Any, List, Optional
 
 import numpy as np
 
 __all__ = [
     'apply_all', 'stub_missing_drn', 'restore_numpy_aliases',
-    'allow_mmengine_checkpoint_globals', 'register_config_scope'
+    'allow_mmengine_checkpoint_globals', 'install_checkpoint_loader',
+    'load_local_checkpoint', 'register_config_scope'
 ]
+
+#: Set to ``1`` to refuse any checkpoint that needs full unpickling.
+STRICT_LOAD_ENV = 'ACLNET_MM_STRICT_CHECKPOINT_LOAD'
+
 
 
 def stub_missing_drn() -> bool:
@@ -124,6 +132,90 @@ def allow_mmengine_checkpoint_globals() -> int:
     return len(globals_)
 
 
+def load_local_checkpoint(filename: str,
+                          map_location: Optional[Any] = None) -> Any:
+    """Load a checkpoint file that the user pointed at.
+
+    The safe loader (``weights_only=True``) is tried first, with MMEngine's
+    plain-data types allow-listed. A full MMEngine training checkpoint
+    still needs the general unpickler, because its ``message_hub`` state
+    pickles a ``HistoryBuffer`` whose statistics table holds bound methods
+    (stored through ``builtins.getattr``, which no safe loader may allow).
+    For those files, and only for files loaded through MMEngine's local
+    checkpoint loader (``load_from``, ``--resume``, ``tools/test.py CKPT``,
+    ``init_cfg=dict(type='Pretrained')``), we fall back to
+    ``weights_only=False``: the user named the file, so it is trusted, as
+    with ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` but without switching the
+    safe loader off for the rest of the process. Set
+    ``ACLNET_MM_STRICT_CHECKPOINT_LOAD=1`` to refuse such files instead.
+
+    Args:
+        filename (str): Path of the checkpoint.
+        map_location (optional): As for :func:`torch.load`.
+
+    Returns:
+        The unpickled checkpoint.
+    """
+    import torch
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if os.environ.get(STRICT_LOAD_ENV, '0') == '1':
+            raise pickle.UnpicklingError(
+                f'{filename}: refused by the safe checkpoint loader '
+                f'({STRICT_LOAD_ENV}=1): {err}') from err
+    except (RuntimeError, EOFError, ValueError) as err:
+        raise RuntimeError(
+            f'{filename} is not a readable PyTorch checkpoint (truncated '
+            f'or corrupted?): {err}') from err
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=False)
+    except (RuntimeError, EOFError, ValueError,
+            pickle.UnpicklingError) as err:
+        raise RuntimeError(
+            f'{filename} is not a readable PyTorch checkpoint (truncated '
+            f'or corrupted?): {err}') from err
+
+
+def install_checkpoint_loader() -> bool:
+    """Route MMEngine's local checkpoint loading through our loader.
+
+    See :func:`load_local_checkpoint` for what it loads and why.
+
+    Returns:
+        bool: Whether the loader was (re)installed now.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    if CheckpointLoader._schemes.get('') is load_local_checkpoint:
+        return False
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_local_checkpoint, force=True)
+    return True
+
+
+def _installed_package_path(original):
+    """Wrap ``get_installed_path`` so editable installs resolve to source.
+
+    For a PEP 660 editable install the distribution's location is
+    site-packages while the code lives in the source tree, so MMEngine's
+    lookup returns a folder that does not exist.
+    """
+
+    def get_installed_path(package: str) -> str:
+        if package == 'aclnet_mm':
+            spec = importlib.util.find_spec('aclnet_mm')
+            return osp.dirname(spec.origin)
+        return original(package)
+
+    get_installed_path._aclnet_mm_wrapped = True
+    return get_installed_path
+
+
 def register_config_scope() -> bool:
     """Let configs say ``_base_ = 'aclnet_mm::_base_/...'``.
 
@@ -137,7 +229,12 @@ def register_config_scope() -> bool:
     from mmengine.config import utils as config_utils
     if 'aclnet_mm' in config_utils.MODULE2PACKAGE:
         return False
+    from mmengine.config import config as config_module
     config_utils.MODULE2PACKAGE['aclnet_mm'] = 'aclnet_mm'
+    if not getattr(config_module.get_installed_path, '_aclnet_mm_wrapped',
+                   False):
+        config_module.get_installed_path = _installed_package_path(
+            config_module.get_installed_path)
     return True
 
 
@@ -146,4 +243,5 @@ def apply_all() -> None:
     stub_missing_drn()
     restore_numpy_aliases()
     allow_mmengine_checkpoint_globals()
+    install_checkpoint_loader()
     register_config_scope()
