@@ -1,2 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .margin_contrastive_loss import MarginContrastiveLoss
+
+__all__ = ['MarginContrastiveLoss']
