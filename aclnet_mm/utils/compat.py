@@ -27,7 +27,6 @@ __all__ = [
 STRICT_LOAD_ENV = 'ACLNET_MM_STRICT_CHECKPOINT_LOAD'
 
 
-
 def stub_missing_drn() -> bool:
     """Stub ``mmaction.models.localizers.drn`` when the wheel lacks it.
 
@@ -123,8 +122,7 @@ def allow_mmengine_checkpoint_globals() -> int:
         int: Number of allow-listed globals (0 on torch without the API).
     """
     import torch
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals',
-                               None)
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
     if add_safe_globals is None:
         return 0
     globals_ = _mmengine_checkpoint_globals()
@@ -175,8 +173,7 @@ def load_local_checkpoint(filename: str,
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=False)
-    except (RuntimeError, EOFError, ValueError,
-            pickle.UnpicklingError) as err:
+    except (RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as err:
         raise RuntimeError(
             f'{filename} is not a readable PyTorch checkpoint (truncated '
             f'or corrupted?): {err}') from err

@@ -56,7 +56,8 @@ class SkeletonLayout:
         parents = np.full(self.num_node, -1, dtype=np.int64)
         parents[self.center] = self.center
         for child, parent in self.inward:
-            if not (0 <= child < self.num_node and 0 <= parent < self.num_node):
+            if not (0 <= child < self.num_node
+                    and 0 <= parent < self.num_node):
                 raise ValueError(f'layout {self.name!r}: edge '
                                  f'{(child, parent)} outside 0..'
                                  f'{self.num_node - 1}')
@@ -206,14 +207,14 @@ register_layout(
                  'right_knee', 'right_ankle', 'right_foot', 'spine_shoulder',
                  'left_hand_tip', 'left_thumb', 'right_hand_tip',
                  'right_thumb'),
-    flip_pairs=((4, 8), (5, 9), (6, 10), (7, 11), (12, 16), (13, 17),
-                (14, 18), (15, 19), (21, 23), (22, 24)))
+    flip_pairs=((4, 8), (5, 9), (6, 10), (7, 11), (12, 16), (13, 17), (14, 18),
+                (15, 19), (21, 23), (22, 24)))
 register_layout(
     'coco',
     num_node=17,
-    inward=[(15, 13), (13, 11), (16, 14), (14, 12), (11, 5), (12, 6),
-            (9, 7), (7, 5), (10, 8), (8, 6), (5, 0), (6, 0), (1, 0), (3, 1),
-            (2, 0), (4, 2)],
+    inward=[(15, 13), (13, 11), (16, 14), (14, 12), (11, 5), (12, 6), (9, 7),
+            (7, 5), (10, 8), (8, 6), (5, 0), (6, 0), (1, 0), (3, 1), (2, 0),
+            (4, 2)],
     center=0,
     joint_names=('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
                  'left_shoulder', 'right_shoulder', 'left_elbow',
@@ -226,11 +227,11 @@ register_layout(
     'openpose',
     num_node=18,
     inward=[(4, 3), (3, 2), (7, 6), (6, 5), (13, 12), (12, 11), (10, 9),
-            (9, 8), (11, 5), (8, 2), (5, 1), (2, 1), (0, 1), (15, 0),
-            (14, 0), (17, 15), (16, 14)],
+            (9, 8), (11, 5), (8, 2), (5, 1), (2, 1), (0, 1), (15, 0), (14, 0),
+            (17, 15), (16, 14)],
     center=1,
-    flip_pairs=((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13),
-                (14, 15), (16, 17)))
+    flip_pairs=((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13), (14, 15),
+                (16, 17)))
 
 # OpenPose BODY-25, the layout of the embedded pose-classification-kit data.
 # The tree is OpenPose's part-affinity pairs without the two ear-shoulder
@@ -251,5 +252,5 @@ register_layout(
             (22, 11), (23, 22), (24, 11)],
     center=1,
     joint_names=_BODY25_NAMES,
-    flip_pairs=((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14),
-                (15, 16), (17, 18), (19, 22), (20, 23), (21, 24)))
+    flip_pairs=((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14), (15, 16),
+                (17, 18), (19, 22), (20, 23), (21, 24)))

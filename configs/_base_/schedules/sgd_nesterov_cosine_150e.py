@@ -17,8 +17,7 @@ param_scheduler = [
 
 optim_wrapper = dict(
     optimizer=dict(
-        type='SGD', lr=0.025, momentum=0.9, weight_decay=5e-4,
-        nesterov=True))
+        type='SGD', lr=0.025, momentum=0.9, weight_decay=5e-4, nesterov=True))
 
 # The reference batch: 1 GPU x 16 samples.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

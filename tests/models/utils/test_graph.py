@@ -1,0 +1,69 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+import numpy as np
+import pytest
+from mmaction.models.utils import Graph
+
+import aclnet_mm  # noqa: F401 (patches Graph)
+from aclnet_mm.models.utils import get_layout, list_layouts, register_layout
+
+
+def test_registered_layouts():
+    assert {'nturgb+d', 'coco', 'openpose',
+            'openpose_body25'} <= set(list_layouts())
+
+
+@pytest.mark.parametrize('name', ['nturgb+d', 'coco', 'openpose'])
+def test_restated_mmaction_layouts_give_identical_graphs(name):
+    native = Graph(name, mode='spatial')
+    restated = Graph(get_layout(name).to_graph_dict(), mode='spatial')
+    np.testing.assert_array_equal(native.A, restated.A)
+
+
+def test_body25_tree_by_hand():
+    layout = get_layout('openpose_body25')
+    assert layout.num_node == 25 and layout.center == 1
+    parents = layout.parents
+    # neck is the root; wrist -> elbow -> shoulder -> neck.
+    assert parents[1] == 1
+    assert [parents[4], parents[3], parents[2]] == [3, 2, 1]
+    # big toe -> ankle -> knee
+    assert parents[19] == 14 and parents[14] == 13
+    # Two hops up from the right wrist is the right shoulder; from the
+    # shoulder it stops at the root.
+    assert layout.ancestors(2)[4] == 2
+    assert layout.ancestors(2)[2] == 1
+    assert layout.joint_names[layout.flip_pairs[0][0]] == 'right_shoulder'
+    assert layout.joint_names[layout.flip_pairs[0][1]] == 'left_shoulder'
+
+
+def test_graph_accepts_registered_names_for_every_mode():
+    for mode in ('spatial', 'stgcn_spatial', 'binary_adj'):
+        graph = Graph('openpose_body25', mode=mode)
+        assert graph.A.shape[-1] == 25
+    spatial = Graph('openpose_body25', mode='spatial').A
+    # identity, normalised inward and outward parts
+    np.testing.assert_array_equal(spatial[0], np.eye(25))
+    assert spatial[1].sum() == pytest.approx(24)
+
+
+def test_invalid_layouts_are_refused():
+    with pytest.raises(KeyError, match='unknown skeleton layout'):
+        get_layout('no_such_layout')
+    with pytest.raises(ValueError, match='two parents'):
+        register_layout('bad_two_parents', 3, [(1, 0), (1, 2)], center=0)
+    with pytest.raises(ValueError, match='not linked'):
+        register_layout('bad_unlinked', 3, [(1, 0)], center=0)
+    with pytest.raises(ValueError, match='outside'):
+        register_layout('bad_range', 2, [(1, 5)], center=0)
+    with pytest.raises(KeyError, match='already registered'):
+        register_layout('coco', 1, [], center=0)
+    with pytest.raises(KeyError, match='lacks'):
+        get_layout(dict(num_node=3, inward=[]))
+
+
+def test_dict_layout_round_trip():
+    layout = get_layout(
+        dict(num_node=3, inward=[(1, 0), (2, 1)], center=0, name='chain'))
+    np.testing.assert_array_equal(layout.parents, [0, 0, 1])
+    np.testing.assert_array_equal(layout.ancestors(2), [0, 0, 0])
+    np.testing.assert_array_equal(layout.ancestors(1), [0, 0, 1])
