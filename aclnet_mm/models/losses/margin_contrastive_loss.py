@@ -141,11 +141,18 @@ class MarginContrastiveLoss(nn.Module):
             labels (Tensor): Class indices of shape ``(B, )``.
 
         Returns:
-            Tensor: The 0-d loss (float32).
+            Tensor: The 0-d loss (float32, or float64 for a float64
+            model).
         """
-        # The softmax arithmetic runs in float32 even under autocast.
-        q = self._normalise(self.proj(feats).float())
-        labels = labels.detach().reshape(-1).long()
+        proj = self.proj(feats)
+        # The softmax arithmetic runs in float32 at least, even under
+        # autocast.
+        proj = proj.to(torch.promote_types(proj.dtype, torch.float32))
+        with torch.autocast(device_type=proj.device.type, enabled=False):
+            return self._forward(proj, labels.detach().reshape(-1).long())
+
+    def _forward(self, proj: Tensor, labels: Tensor) -> Tensor:
+        q = self._normalise(proj)
         num_local = q.shape[0]
 
         q_all = all_gather_with_grad(q)

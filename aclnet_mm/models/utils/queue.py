@@ -75,13 +75,14 @@ def ring_buffer_push_(buffers: Sequence[Tensor], ptr: Tensor, count: Tensor,
                          'buffers')
     size = buffers[0].shape[0]
     num = items[0].shape[0]
+    if any(b.shape[0] != size for b in buffers) or any(i.shape[0] != num
+                                                       for i in items):
+        raise ValueError('buffers, or items, differ in length')
     kept = min(num, size)
     # Slots of the kept items: they end right before the new pointer.
     new_ptr = torch.remainder(ptr + num, size)
     slots = ring_buffer_indices(new_ptr, kept, size)
     for buffer, item in zip(buffers, items):
-        if buffer.shape[0] != size or item.shape[0] != num:
-            raise ValueError('buffers, or items, differ in length')
         buffer.index_copy_(0, slots, item[num - kept:].to(buffer.dtype))
     ptr.copy_(new_ptr)
     count.copy_(torch.clamp(count + num, max=size))
