@@ -1,4 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from . import metrics  # noqa: F401
+from . import functional, metrics  # noqa: F401
 
-__all__ = ['metrics']
+__all__ = ['functional', 'metrics']

@@ -1,0 +1,101 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Runner construction shared by the train and test entry points."""
+import datetime
+import os
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.runner import Runner
+from torch.nn.parallel import DistributedDataParallel
+
+__all__ = ['set_local_rank', 'setup_cpu_distributed', 'build_runner']
+
+# ``MMDistributedDataParallel`` defaults that MMEngine's Runner uses when the
+# config has no ``model_wrapper_cfg``.
+_DEFAULT_WRAPPER = dict(
+    type='MMDistributedDataParallel', broadcast_buffers=False)
+
+
+def set_local_rank(local_rank: int) -> None:
+    """Export ``LOCAL_RANK`` for launchers that pass ``--local-rank``.
+
+    ``torchrun`` sets the variable itself; the deprecated
+    ``torch.distributed.launch`` passes the rank as an argument instead.
+    """
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def _is_ddp_wrapper(wrapper_type) -> bool:
+    from mmaction.registry import MODEL_WRAPPERS
+    if isinstance(wrapper_type, str):
+        wrapper_type = MODEL_WRAPPERS.get(wrapper_type)
+    return isinstance(wrapper_type, type) and issubclass(
+        wrapper_type, DistributedDataParallel)
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Make ``--launcher pytorch`` work on a machine without CUDA.
+
+    MMEngine 0.10.7 initialises a ``pytorch`` launch with
+    ``torch.cuda.set_device(LOCAL_RANK)`` before ``init_process_group``,
+    whatever the backend, and wraps the model in DDP with
+    ``device_ids=[LOCAL_RANK]``. Both fail on CPU-only torch. When CUDA is
+    unavailable we therefore
+
+    * init the default process group here with the ``gloo`` backend, from
+      the ``env://`` variables that ``torchrun`` sets (``RANK``,
+      ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``). The Runner then
+      sees an initialised group and skips its own ``init_dist``;
+    * record ``backend='gloo'`` in ``cfg.env_cfg.dist_cfg``, so the dumped
+      config tells what actually ran;
+    * build ``MMDistributedDataParallel`` with ``device_ids=None``, which
+      is what DDP requires for CPU modules.
+
+    With CUDA available, or any other launcher, nothing changes and MMEngine
+    does its usual set-up.
+
+    Args:
+        cfg (Config): The config; modified in place.
+        launcher (str): The ``--launcher`` value.
+
+    Returns:
+        bool: Whether the CPU set-up was applied.
+    """
+    if launcher != 'pytorch' or torch.cuda.is_available():
+        return False
+    env_cfg = cfg.setdefault('env_cfg', dict())
+    dist_cfg = env_cfg.setdefault('dist_cfg', dict())
+    dist_cfg['backend'] = 'gloo'
+    if not torch_dist.is_initialized():
+        kwargs = dict(backend='gloo')
+        if dist_cfg.get('timeout') is not None:
+            kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg.timeout)
+        torch_dist.init_process_group(**kwargs)
+
+    wrapper_cfg = cfg.get('model_wrapper_cfg')
+    if wrapper_cfg is None:
+        wrapper_cfg = dict(
+            _DEFAULT_WRAPPER,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if _is_ddp_wrapper(wrapper_cfg.get('type', 'MMDistributedDataParallel')):
+        # The Runner only fills ``device_ids`` in when the key is missing.
+        wrapper_cfg['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper_cfg
+    return True
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the Runner the config asks for.
+
+    Args:
+        cfg (Config): A complete config.
+
+    Returns:
+        Runner: ``RUNNERS.build(cfg)`` when the config names a
+        ``runner_type``, MMEngine's :class:`Runner` otherwise.
+    """
+    if 'runner_type' in cfg:
+        from mmaction.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -1,0 +1,140 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Train a model from a config: ``python tools/train.py CONFIG [options]``.
+
+The flags are MMAction2's (``tools/train.py`` of mmaction2 1.2.0), so
+commands written for MMAction2, ``tools/dist_train.sh`` and ``mim train``
+work unchanged. Run it as ``python -m aclnet_mm.tools.train`` as well.
+"""
+import argparse
+import os.path as osp
+from typing import Optional, Sequence
+
+from mmengine.config import Config, DictAction
+
+# Importing this module imports ``aclnet_mm`` first (shims, registration).
+from .launch import build_runner, set_local_rank, setup_cpu_distributed
+
+__all__ = ['parse_args', 'merge_args', 'main']
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line of the training tool."""
+    parser = argparse.ArgumentParser(description='Train a recognizer')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint; without a path, resume from the '
+        'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic mixed-precision training')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual total batch size over '
+        '`auto_scale_lr.base_batch_size`')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--diff-rank-seed',
+        action='store_true',
+        help='use a different seed on each rank')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='use deterministic algorithms (cuDNN included)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries with key=value pairs, e.g. '
+        'train_cfg.max_epochs=2 or key="[a,b]" for lists (no spaces)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # ``torch.distributed.launch`` passes ``--local-rank``; torchrun does not.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    set_local_rank(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command-line options to the config.
+
+    Args:
+        cfg (Config): The loaded config; modified in place.
+        args (argparse.Namespace): Output of :func:`parse_args`.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    cfg.setdefault('default_scope', 'mmaction')
+    cfg.launcher = args.launcher
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    # work_dir: command line, then the config, then the config's name.
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper_type not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError('--amp only works with OptimWrapper, not '
+                             f'{wrapper_type}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    # A bare --resume lets the Runner find ``last_checkpoint`` in work_dir.
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            raise ValueError('--auto-scale-lr needs `auto_scale_lr = dict('
+                             'base_batch_size=...)` in the config')
+        cfg.auto_scale_lr.enable = True
+
+    # Randomness given in the config wins over the flags, as in MMAction2.
+    if cfg.get('randomness') is None:
+        cfg.randomness = dict(
+            seed=args.seed,
+            diff_rank_seed=args.diff_rank_seed,
+            deterministic=args.deterministic)
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Entry point of ``tools/train.py``."""
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    setup_cpu_distributed(cfg, args.launcher)
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
