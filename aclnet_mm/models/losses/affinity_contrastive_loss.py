@@ -1,0 +1,318 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+from typing import Callable, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmengine.dist import all_reduce
+from torch import Tensor
+
+from aclnet_mm.models.utils.confusion import (batch_confusion,
+                                              confusion_increment)
+from aclnet_mm.models.utils.superclass import (build_superclasses,
+                                               superclass_sizes)
+from aclnet_mm.models.utils.temperature import step_temperature
+
+# Added to the L2 norm as the reference does (not clamped as F.normalize).
+_NORM_EPS = 1e-12
+
+
+def _l2_normalize(x: Tensor) -> Tensor:
+    return x / (x.norm(dim=-1, keepdim=True) + _NORM_EPS)
+
+
+@MODELS.register_module()
+class AffinityContrastiveLoss(nn.Module):
+    """Inter-class affinity contrastive loss of ACLNet.
+
+    Each sample is contrasted with EMA class prototypes, but only against
+    the prototypes of its class's superclass: the classes the classifier
+    confuses it with, and the classes sharing many of those confusers
+    (aclnet.md §3.2-3.7). The temperature of a sample grows with the size of
+    its class's superclass.
+
+    Every step (training forward):
+
+    1. ``p = argmax(logits)``; the batch confusion counts and the per-class
+       sums of the projected true positives are all-reduced (sum) over the
+       ranks, so every rank holds the same state and a 2-rank run equals a
+       1-rank run on the concatenated batch.
+    2. If ``stats_active``: ``confusion += increment`` (see
+       :func:`confusion_increment`).
+    3. EMA of the prototypes of the classes with true positives:
+       ``mu_c = m * mu_c + (1 - m) * mean(z of true positives of c)``.
+    4. In faithful mode, a pending superclass rebuild runs here, after this
+       batch's statistics, as in the reference.
+    5. If ``loss_active``: cosine logits of ``z`` against the prototypes,
+       restricted to ``superclass[y] | {y}``, divided by ``class_tau[y]``,
+       cross-entropy towards ``y``, mean over the batch. Otherwise a 0-d
+       zero still connected to ``proj`` (no unused parameters in DDP).
+
+    Reference quirks (aclnet.md §8) and what each mode does:
+
+    - §8.3 false positives weighted by batch composition. Faithful: bank
+      ``+= M + diag(n) M^T``. Clean: ``+= M + M^T``.
+    - §8.4 neighbour lists padded with zero-count classes, the class itself
+      included, ties to the lower index. Faithful: kept (stable sort).
+      Clean: self and zero-count classes excluded, so lists can be shorter
+      and sizes (hence temperatures) smaller.
+    - §8.5 duplicated positive when ``y`` is in its own superclass (loss
+      ``>= log 2``). Faithful: the positive logit appears twice in the
+      denominator. Clean: once.
+    - §8.8 prototypes updated before the loss with gradient through the
+      ``(1 - m) * batch mean`` term. Faithful: kept; the gradient reaches
+      the current batch's true positives (local samples only in DDP, with
+      the global count in the mean). Clean: the prototypes used by the
+      loss are the updated ones but are constants (stop-gradient); only the
+      anchors ``z`` receive gradient.
+    - §8.9 EMA of un-normalised projections, N(0, 1) init, running every
+      step from the first one (also while the loss is off). Kept in both
+      modes; ``prototypes`` is a buffer, initialised from the global torch
+      RNG at construction.
+    - §8.2 the bank is cumulative and never reset; §8.6 the affinity score
+      only decides membership. Kept in both modes.
+    - §8.7 the fallback for an empty superclass (softmax over all classes at
+      0.125) is unreachable in the reference and not implemented: a class
+      with an empty superclass contributes ``log 1 = 0`` in clean mode.
+    - §8.10 shape-[1] CPU-built zero when inactive; §8.16 state lost on
+      resume; §8.17 no DDP synchronisation; §7 Python loops and host
+      syncs. Fixed in both modes: 0-d in-graph zero, registered buffers,
+      all-reduced increments, vectorised and sync-free steps.
+    - The ``softmax > 0`` factor of the true-positive mask is always true
+      for the argmax class and is dropped; the ``1e-12`` of the per-class
+      mean is replaced by a clamp of the count (relative change 1e-12).
+    - §8.14 (topology feature averaged over padded persons) belongs to the
+      backbone, not to this loss.
+
+    Buffers and distributed training: ``confusion`` is float64 (exact counts
+    far beyond 2**24); the flags and ``superclass_mask`` are bool. MMEngine's
+    ``SyncBuffersHook`` averages every buffer over the ranks each epoch; as
+    the ranks hold identical values, the mean leaves them unchanged (bool
+    buffers work with gloo and NCCL).
+
+    The phase flags are mirrored on the host, so the step needs no
+    device-to-host sync; they are read back once after a state dict is
+    loaded.
+
+    Args:
+        num_classes (int): Number of classes ``C``.
+        in_channels (int): Dimension ``F`` of the input features.
+        proj_channels (int): Dimension ``D`` of the projection.
+            Defaults to 256.
+        momentum (float): EMA momentum of the prototypes. Defaults to 0.9.
+        num_neighbors (int): Neighbourhood size ``k``. Defaults to 10.
+        overlap_thr (int): Shared neighbours needed to join a superclass.
+            Defaults to 5 (the reference's ``> 4``).
+        size_thresholds (Sequence[int]): Superclass sizes where the
+            temperature steps up. Defaults to (10, 20).
+        temperatures (Sequence[float]): One temperature per size bucket.
+            Defaults to (0.1, 0.5, 1.0).
+        faithful (bool): Reproduce the reference arithmetic, quirks
+            included. Defaults to True.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 proj_channels: int = 256,
+                 momentum: float = 0.9,
+                 num_neighbors: int = 10,
+                 overlap_thr: int = 5,
+                 size_thresholds: Sequence[int] = (10, 20),
+                 temperatures: Sequence[float] = (0.1, 0.5, 1.0),
+                 faithful: bool = True) -> None:
+        super().__init__()
+        if num_classes <= num_neighbors:
+            raise ValueError(
+                f'AffinityContrastiveLoss needs num_classes > num_neighbors '
+                f'(got num_classes={num_classes}, num_neighbors='
+                f'{num_neighbors}): the neighbourhood would hold every '
+                f'class. Set num_neighbors to at most {num_classes - 1}.')
+        if len(temperatures) != len(size_thresholds) + 1:
+            raise ValueError(
+                f'temperatures needs len(size_thresholds) + 1 = '
+                f'{len(size_thresholds) + 1} values, got {len(temperatures)}')
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.proj_channels = proj_channels
+        self.momentum = momentum
+        self.num_neighbors = num_neighbors
+        self.overlap_thr = overlap_thr
+        self.size_thresholds = tuple(size_thresholds)
+        self.temperatures = tuple(temperatures)
+        self.faithful = faithful
+        # Set by TemperatureScheduleHook so that a rebuild inside forward
+        # uses the scheduled temperatures; None means the step function.
+        self.temperature_fn: Optional[Callable[[Tensor], Tensor]] = None
+
+        self.proj = nn.Linear(in_channels, proj_channels)
+        self.register_buffer('prototypes',
+                             torch.randn(num_classes, proj_channels))
+        self.register_buffer(
+            'confusion',
+            torch.zeros(num_classes, num_classes, dtype=torch.float64))
+        self.register_buffer(
+            'superclass_mask',
+            torch.zeros(num_classes, num_classes, dtype=torch.bool))
+        self.register_buffer(
+            'class_tau',
+            torch.full((num_classes, ), float(self.temperatures[0])))
+        self.register_buffer('stats_active', torch.tensor(False))
+        self.register_buffer('loss_active', torch.tensor(False))
+        self.register_buffer('refresh_pending', torch.tensor(False))
+        self._host_flags: Optional[Tuple[bool, bool,
+                                         bool]] = (False, False, False)
+
+    # ------------------------------------------------------------------
+    # Phase control (called by hooks from the host).
+    # ------------------------------------------------------------------
+    def _flags(self) -> Tuple[bool, bool, bool]:
+        if self._host_flags is None:
+            # Once after load_state_dict: read the loaded flags back.
+            self._host_flags = (bool(self.stats_active),
+                                bool(self.loss_active),
+                                bool(self.refresh_pending))
+        return self._host_flags
+
+    def _set_flags(self, stats: bool, loss: bool, pending: bool) -> None:
+        self.stats_active.fill_(stats)
+        self.loss_active.fill_(loss)
+        self.refresh_pending.fill_(pending)
+        self._host_flags = (stats, loss, pending)
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._host_flags = None
+
+    def set_phase(self, stats_active: bool, loss_active: bool) -> None:
+        """Switch the confusion statistics and the loss on or off.
+
+        Args:
+            stats_active (bool): Accumulate the confusion bank.
+            loss_active (bool): Compute the loss (else a 0-d zero).
+        """
+        pending = self._flags()[2]
+        self._set_flags(bool(stats_active), bool(loss_active), pending)
+
+    def request_refresh(self) -> None:
+        """Ask for the superclasses to be rebuilt from the confusion bank.
+
+        Faithful: deferred to the next forward, after that batch's
+        statistics update, as in the reference. Clean: rebuilt now.
+        """
+        if self.faithful:
+            stats, loss, _ = self._flags()
+            self._set_flags(stats, loss, True)
+        else:
+            self.refresh_superclasses()
+
+    @torch.no_grad()
+    def refresh_superclasses(self) -> None:
+        """Rebuild ``superclass_mask`` and ``class_tau`` from the bank."""
+        mask = build_superclasses(self.confusion, self.num_neighbors,
+                                  self.overlap_thr, self.faithful)
+        self.superclass_mask.copy_(mask)
+        self.class_tau.copy_(self._temperature(superclass_sizes(mask)))
+        stats, loss, _ = self._flags()
+        self._set_flags(stats, loss, False)
+
+    def superclass_sizes(self) -> Tensor:
+        """Return the ``[C]`` superclass sizes (float, self counted when the
+        class is its own member)."""
+        return superclass_sizes(self.superclass_mask)
+
+    @torch.no_grad()
+    def set_class_temperatures(self, tau: Tensor) -> None:
+        """Overwrite the ``[C]`` per-class temperatures.
+
+        Args:
+            tau (Tensor): ``[C]`` positive temperatures.
+        """
+        self.class_tau.copy_(tau)
+
+    def _temperature(self, sizes: Tensor) -> Tensor:
+        if self.temperature_fn is not None:
+            return self.temperature_fn(sizes)
+        return step_temperature(sizes, self.size_thresholds, self.temperatures)
+
+    # ------------------------------------------------------------------
+    # Training step.
+    # ------------------------------------------------------------------
+    def forward(self, feats: Tensor, labels: Tensor, logits: Tensor) -> Tensor:
+        """Update the statistics and compute the loss of one batch.
+
+        Args:
+            feats (Tensor): ``[B, F]`` features.
+            labels (Tensor): ``[B]`` class indices.
+            logits (Tensor): ``[B, C]`` classifier scores (only their argmax
+                is used, without gradient).
+
+        Returns:
+            Tensor: 0-d loss.
+        """
+        stats_active, loss_active, refresh_pending = self._flags()
+        num_classes = self.num_classes
+        labels = labels.reshape(-1).long()
+        preds = logits.detach().argmax(dim=1)
+        z = self.proj(feats).to(self.prototypes.dtype)
+
+        # Local statistics, summed over the ranks in one collective.
+        confusion = batch_confusion(labels, preds, num_classes, z.dtype)
+        true_pos = F.one_hot(labels, num_classes).to(z.dtype)
+        true_pos = true_pos * (preds == labels).to(z.dtype)[:, None]
+        local_sums = true_pos.t() @ z
+        packed = torch.cat(
+            [confusion.flatten(),
+             local_sums.detach().flatten()])
+        all_reduce(packed, op='sum')
+        confusion, sums = packed.split(
+            [num_classes * num_classes,
+             local_sums.numel()])
+        confusion = confusion.view(num_classes, num_classes)
+        sums = sums.view_as(local_sums)
+
+        if stats_active:
+            increment = confusion_increment(confusion, self.faithful)
+            self.confusion += increment.to(self.confusion.dtype)
+
+        counts = confusion.diagonal()
+        weight = ((1 - self.momentum) / counts.clamp(min=1))[:, None]
+        with torch.no_grad():
+            updated = self.momentum * self.prototypes + weight * sums
+            self.prototypes.copy_(
+                torch.where((counts > 0)[:, None], updated, self.prototypes))
+
+        if refresh_pending:
+            self.refresh_superclasses()
+        if not loss_active:
+            # + 0 turns the -0.0 of a negative sum into 0.0 in the logs.
+            return z.sum() * 0 + 0
+
+        prototypes = self.prototypes
+        if self.faithful:
+            # Zero in value, carries the gradient of the local batch-mean
+            # term; keeps the stored prototypes identical on every rank.
+            prototypes = prototypes + weight * (
+                local_sums - local_sums.detach())
+        scores = _l2_normalize(z) @ _l2_normalize(prototypes).t()
+        scores = scores / self.class_tau[labels][:, None]
+        members = self.superclass_mask[labels]
+        own = F.one_hot(labels, num_classes).bool()
+        masked = scores.masked_fill(~(members | own), float('-inf'))
+        positive = scores.gather(1, labels[:, None])
+        if self.faithful:
+            # The reference lists y first and again inside A(y).
+            duplicate = members.gather(1, labels[:, None])
+            masked = torch.cat(
+                [masked,
+                 positive.masked_fill(~duplicate, float('-inf'))],
+                dim=1)
+        return (torch.logsumexp(masked, dim=1) - positive.squeeze(1)).mean()
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, '
+                f'num_neighbors={self.num_neighbors}, '
+                f'overlap_thr={self.overlap_thr}, '
+                f'size_thresholds={self.size_thresholds}, '
+                f'temperatures={self.temperatures}, faithful={self.faithful}')
