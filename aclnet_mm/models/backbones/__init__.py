@@ -1,2 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .aclgcn import ACLGCN
+from .ctrgcn import CTRGCN
+
+__all__ = ['ACLGCN', 'CTRGCN']

@@ -1,0 +1,8 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+from .ctrgc import CTRGC, CTRGCUnit
+from .dynamic_gcn import DynamicGCNUnit
+from .mstcn import GlobalJointMSTCN, MultiScaleTCN
+
+__all__ = [
+    'CTRGC', 'CTRGCUnit', 'DynamicGCNUnit', 'GlobalJointMSTCN', 'MultiScaleTCN'
+]
