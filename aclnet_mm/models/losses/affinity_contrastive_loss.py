@@ -213,7 +213,8 @@ class AffinityContrastiveLoss(nn.Module):
         mask = build_superclasses(self.confusion, self.num_neighbors,
                                   self.overlap_thr, self.faithful)
         self.superclass_mask.copy_(mask)
-        self.class_tau.copy_(self._temperature(superclass_sizes(mask)))
+        sizes = superclass_sizes(mask).to(self.class_tau.dtype)
+        self.class_tau.copy_(self._temperature(sizes))
         stats, loss, _ = self._flags()
         self._set_flags(stats, loss, False)
 
