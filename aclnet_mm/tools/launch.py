@@ -64,13 +64,15 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     """
     if launcher != 'pytorch' or torch.cuda.is_available():
         return False
-    env_cfg = cfg.setdefault('env_cfg', dict())
-    dist_cfg = env_cfg.setdefault('dist_cfg', dict())
-    dist_cfg['backend'] = 'gloo'
+    # Assign back: ``Config`` copies plain dicts into ``ConfigDict``s.
+    env_cfg = dict(cfg.get('env_cfg') or {})
+    dist_cfg = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')
+    env_cfg['dist_cfg'] = dist_cfg
+    cfg.env_cfg = env_cfg
     if not torch_dist.is_initialized():
         kwargs = dict(backend='gloo')
         if dist_cfg.get('timeout') is not None:
-            kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg.timeout)
+            kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
         torch_dist.init_process_group(**kwargs)
 
     wrapper_cfg = cfg.get('model_wrapper_cfg')
