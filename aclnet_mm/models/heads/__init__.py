@@ -1,2 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .aclnet_head import ACLNetHead
+
+__all__ = ['ACLNetHead']
