@@ -1,2 +1,13 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .coco_new import CocoToCocoNew
+from .skeleton_flip import SkeletonFlip
+from .skeleton_part_drop import BODY_PARTS, SkeletonPartDrop
+from .skeleton_rotate import RandomSkeletonRotate, euler_rotation
+from .skeleton_scale import RandomSkeletonScale
+from .skeleton_streams import GenSkeletonStreams
+
+__all__ = [
+    'BODY_PARTS', 'CocoToCocoNew', 'GenSkeletonStreams',
+    'RandomSkeletonRotate', 'RandomSkeletonScale', 'SkeletonFlip',
+    'SkeletonPartDrop', 'euler_rotation'
+]

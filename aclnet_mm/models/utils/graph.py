@@ -254,3 +254,19 @@ register_layout(
     joint_names=_BODY25_NAMES,
     flip_pairs=((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14), (15, 16),
                 (17, 18), (19, 22), (20, 23), (21, 24)))
+
+# ACLNet's 'coco_new' (Kinetics-Skeleton, FineGYM): COCO-17 plus three
+# synthetic midline joints that ``CocoToCocoNew`` appends: 17 = hip centre,
+# 18 = midpoint of 17 and 19, 19 = shoulder centre. The tree is rooted at the
+# shoulder centre; head and shoulders hang from it and the hips from the hip
+# centre, exactly the reference's graph and bone table.
+register_layout(
+    'coco_new',
+    num_node=20,
+    inward=[(15, 13), (13, 11), (16, 14), (14, 12), (11, 17), (12, 17), (9, 7),
+            (7, 5), (10, 8), (8, 6), (5, 19), (6, 19), (1, 0), (3, 1), (2, 0),
+            (4, 2), (0, 19), (17, 18), (18, 19)],
+    center=19,
+    joint_names=get_layout('coco').joint_names +
+    ('hip_centre', 'torso_centre', 'shoulder_centre'),
+    flip_pairs=get_layout('coco').flip_pairs)
