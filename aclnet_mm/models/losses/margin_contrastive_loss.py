@@ -46,9 +46,11 @@ class MarginContrastiveLoss(nn.Module):
     i.e. once the contrast set can be filled. For a queue size that is a
     multiple of the batch size this is exactly the reference's "the queue
     first reached ``K`` entries", in both modes. While inactive it returns
-    ``0 * q.sum()``, a 0-d zero inside the graph (the reference returns a
+    ``0 * q.sum() + 0``, a 0-d zero inside the graph (the reference returns a
     shape-[1] constant), so DDP never sees an unused parameter. The switch
-    is a device-side ``torch.where``: no step synchronises with the host.
+    is a device-side ``torch.where`` (the loss of the few warm-up steps is
+    computed on the partly filled queue and discarded): no step
+    synchronises with the host.
 
     ``faithful=True`` keeps the reference arithmetic:
 
@@ -188,7 +190,8 @@ class MarginContrastiveLoss(nn.Module):
             all_same = labels_all[:, None] == contrast_labels[None, :]
             normaliser = ((all_same.sum(dim=1) > 1).sum().clamp(min=1))
         loss = anchor_losses.sum() * world_size / normaliser
-        loss = torch.where(active, loss, q.sum() * 0)
+        # + 0 turns the -0.0 of a negative sum into 0.0 in the logs.
+        loss = torch.where(active, loss, q.sum() * 0 + 0)
 
         ring_buffer_push_((self.queue_feats, self.queue_labels),
                           self.queue_ptr, self.queue_count,

@@ -182,6 +182,7 @@ def test_inactive_is_zero_in_graph():
     feats = torch.randn(4, 4, requires_grad=True)
     loss = loss_fn(feats, torch.tensor([0, 1, 0, 1]))
     assert loss.shape == torch.Size([]) and loss.item() == 0
+    assert math.copysign(1, loss.item()) == 1  # +0.0 in the logs
     loss.backward()
     # In the graph (DDP sees the projection used) with zero gradient.
     assert loss_fn.proj.weight.grad is not None
@@ -214,3 +215,18 @@ def test_registry_buffers_and_resume():
     for feats, labels in steps[2:]:
         torch.testing.assert_close(
             resumed(feats, labels), loss_fn(feats, labels), rtol=0, atol=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+def test_no_host_sync_on_gpu():
+    loss_fn = MarginContrastiveLoss(6, proj_channels=5, queue_size=7).cuda()
+    feats = torch.randn(3, 6, device='cuda', requires_grad=True)
+    labels = torch.randint(0, 2, (3, ), device='cuda')
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        for _ in range(4):  # inactive, then active
+            loss_fn(feats, labels).backward()
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert int(loss_fn.queue_count) == 7
