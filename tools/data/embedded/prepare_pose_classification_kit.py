@@ -1,0 +1,67 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Convert pose-classification-kit's BODY-25 recordings to a PoseDataset.
+
+Example::
+
+    python tools/data/embedded/prepare_pose_classification_kit.py \
+        --out data/embedded/body25_2d.pkl --window 24
+"""
+import argparse
+import sys
+
+from aclnet_mm.datasets.embedded.pose_classification_kit import \
+    convert_pose_classification_kit
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Write the 20-class OpenPose BODY-25 set shipped in '
+        'pose-classification-kit as an MMAction2 PoseDataset pickle')
+    parser.add_argument(
+        '--out',
+        default='data/embedded/body25_2d.pkl',
+        help='output pickle (a <stem>_classes.txt is written beside it)')
+    parser.add_argument(
+        '--root',
+        default=None,
+        help='pose_classification_kit package folder (found automatically)')
+    parser.add_argument(
+        '--window', type=int, default=24, help='frames per clip')
+    parser.add_argument(
+        '--stride',
+        type=int,
+        default=None,
+        help='step between clip starts (default: the window, no overlap)')
+    parser.add_argument(
+        '--split-ratios',
+        type=float,
+        nargs=3,
+        default=(0.7, 0.1, 0.2),
+        metavar=('TRAIN', 'VAL', 'TEST'),
+        help='time fractions of each class recording')
+    parser.add_argument(
+        '--binary-score',
+        action='store_true',
+        help='score 1 for detected joints, 0 for missed ones, instead of '
+        'the OpenPose confidence')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        convert_pose_classification_kit(
+            out_file=args.out,
+            root=args.root,
+            window=args.window,
+            stride=args.stride,
+            split_ratios=tuple(args.split_ratios),
+            binary_score=args.binary_score)
+    except FileNotFoundError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
