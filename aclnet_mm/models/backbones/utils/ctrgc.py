@@ -165,12 +165,14 @@ class CTRGCUnit(BaseModule):
         """
         out = None
         refines = []
-        for conv, graph in zip(self.convs, self.A):
+        # Index A rather than iterate over it: tracing stays warning-free.
+        for i, conv in enumerate(self.convs):
             if return_topology:
-                z, refine = conv(x, graph, self.alpha, return_topology=True)
+                z, refine = conv(
+                    x, self.A[i], self.alpha, return_topology=True)
                 refines.append(refine)
             else:
-                z = conv(x, graph, self.alpha)
+                z = conv(x, self.A[i], self.alpha)
             # Same summation order as MMAction2: z_k + (... + z_0).
             out = z if out is None else z + out
         out = self.relu(self.bn(out) + self.down(x))
