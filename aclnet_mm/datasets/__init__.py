@@ -1,9 +1,15 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from . import embedded, transforms  # noqa: F401
+from . import converters, embedded, transforms  # noqa: F401
 from .synthetic import (dump_synthetic_skeleton_dataset,
                         make_synthetic_skeleton_dataset)
+from .validated_pose_dataset import (DatasetValidationError,
+                                     ValidatedPoseDataset)
+from .validation import (Problem, ValidationReport, check_annotations,
+                         validate_config, validate_pickle)
 
 __all__ = [
-    'transforms', 'embedded', 'make_synthetic_skeleton_dataset',
-    'dump_synthetic_skeleton_dataset'
+    'transforms', 'converters', 'ValidatedPoseDataset',
+    'DatasetValidationError', 'Problem', 'ValidationReport',
+    'check_annotations', 'validate_pickle', 'validate_config', 'embedded',
+    'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset'
 ]

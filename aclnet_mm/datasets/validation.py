@@ -1,0 +1,840 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Checks of ``PoseDataset`` pickles against themselves and a config.
+
+Every check runs to the end and reports each problem with the file, the
+sample id (``frame_dir``) and the field, so one pass lists everything to
+fix. The same checks back ``python -m aclnet_mm.tools.validate`` and the
+:class:`~aclnet_mm.datasets.ValidatedPoseDataset`.
+
+The pickle format is MMAction2's: ``dict(split={name: [ids]},
+annotations=[sample, ...])``, each sample with ``frame_dir`` (or
+``filename``), ``label``, ``total_frames`` and ``keypoint`` ``(M, T, V,
+C)`` (``C`` = 3 for 3D, 2 for 2D plus ``keypoint_score`` ``(M, T, V)``).
+Kinetics-style compressed samples carry ``frame_inds`` and a ``keypoint``
+of ``(N, V, 3)`` (x, y, score per detected person-frame).
+"""
+import inspect
+import os.path as osp
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+
+import mmengine
+import numpy as np
+from mmaction.registry import MODELS
+from mmengine.config import Config
+
+from aclnet_mm.models.utils.graph import get_layout, list_layouts
+
+__all__ = [
+    'Problem', 'ValidationReport', 'PROBLEM_KINDS', 'check_sample',
+    'check_annotations', 'validate_pickle', 'expectations_from_config',
+    'validate_config'
+]
+
+# kind -> what it means, in the order the summary prints them.
+PROBLEM_KINDS = {
+    'not_pickle': 'the file cannot be read as a pickle',
+    'bad_structure': 'the top level is not the PoseDataset dict',
+    'missing_key': 'a required key is absent',
+    'wrong_type': 'a value has the wrong type or dtype',
+    'bad_shape': 'an array has the wrong number of dimensions or shape',
+    'layout_mismatch': 'joint count differs from the graph layout',
+    'dim_mismatch': '2D / 3D coordinates or score channels are confused',
+    'channel_mismatch': 'data channels differ from the backbone in_channels',
+    'non_finite': 'NaN or inf values',
+    'empty_sequence': 'no person or no frame',
+    'frames_mismatch': 'total_frames differs from the keypoint frames',
+    'label_range': 'label outside [0, num_classes)',
+    'unknown_split': 'the requested split name is not in the file',
+    'split_missing_id': 'a split lists an id with no annotation',
+    'duplicate_id': 'two annotations share an id',
+    'empty_split': 'a split (or the annotation list) is empty',
+    'missing_file': 'an annotation or per-sample skeleton file is absent',
+    'config': 'the config cannot be read for expectations',
+}
+
+_DIM_NAMES = {2: '2D (x, y)', 3: '3D (x, y, z)'}
+
+
+@dataclass
+class Problem:
+    """One problem found in a pickle.
+
+    Args:
+        kind (str): A key of :data:`PROBLEM_KINDS`.
+        message (str): What is wrong and how to fix it.
+        file (str): The pickle (or per-sample file).
+        sample (str, optional): The sample id. Defaults to None.
+        field (str, optional): The key of the sample or file. Defaults to
+            None.
+        index (int, optional): Position in ``annotations``. Defaults to
+            None.
+    """
+    kind: str
+    message: str
+    file: str
+    sample: Optional[str] = None
+    field: Optional[str] = None
+    index: Optional[int] = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.sample is not None:
+            where += f' | sample {self.sample!r}'
+        if self.field is not None:
+            where += f' | field {self.field!r}'
+        return f'[{self.kind}] {where}: {self.message}'
+
+
+class ValidationReport:
+    """All problems found in one pickle.
+
+    Args:
+        file (str): The checked file.
+        problems (Iterable[Problem]): The problems. Defaults to ().
+        num_samples (int): Number of samples checked. Defaults to 0.
+    """
+
+    def __init__(self,
+                 file: str,
+                 problems: Iterable[Problem] = (),
+                 num_samples: int = 0) -> None:
+        self.file = file
+        self.problems = list(problems)
+        self.num_samples = num_samples
+
+    @property
+    def ok(self) -> bool:
+        """Whether no problem was found."""
+        return not self.problems
+
+    def counts(self) -> Counter:
+        """Number of problems per kind."""
+        return Counter(p.kind for p in self.problems)
+
+    def bad_indices(self) -> set:
+        """Positions of the annotations with a sample-level problem."""
+        return {p.index for p in self.problems if p.index is not None}
+
+    def format(self, max_per_kind: Optional[int] = None) -> str:
+        """Human-readable listing, then a count per kind.
+
+        Args:
+            max_per_kind (int, optional): Print at most this many problems
+                of each kind (all are counted). Defaults to None (all).
+
+        Returns:
+            str: The report.
+        """
+        lines, shown = [], Counter()
+        for problem in self.problems:
+            shown[problem.kind] += 1
+            if max_per_kind is None or shown[problem.kind] <= max_per_kind:
+                lines.append(str(problem))
+        counts = self.counts()
+        if not counts:
+            lines.append(f'{self.file}: OK, {self.num_samples} samples '
+                         'checked')
+            return '\n'.join(lines)
+        lines.append(f'{self.file}: {len(self.problems)} problem(s) in '
+                     f'{self.num_samples} samples checked')
+        for kind in PROBLEM_KINDS:
+            if counts[kind]:
+                hidden = ''
+                if max_per_kind is not None and counts[kind] > max_per_kind:
+                    hidden = f' ({counts[kind] - max_per_kind} not shown)'
+                lines.append(f'  {kind}: {counts[kind]}{hidden}  '
+                             f'({PROBLEM_KINDS[kind]})')
+        return '\n'.join(lines)
+
+
+def _sample_id(sample: Any, index: int) -> str:
+    if isinstance(sample, dict):
+        for key in ('frame_dir', 'filename'):
+            if isinstance(sample.get(key), str):
+                return sample[key]
+    return f'#{index}'
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _layout_hint(num_joints: int) -> str:
+    names = []
+    for name in list_layouts():
+        try:
+            if get_layout(name).num_node == num_joints:
+                names.append(repr(name))
+        except KeyError:  # pragma: no cover - registry changed meanwhile
+            continue
+    if not names:
+        return (f'no registered layout has {num_joints} joints; register '
+                'one (aclnet_mm.models.utils.graph.register_layout) or pass '
+                'a dict layout')
+    return f'layouts with {num_joints} joints: {", ".join(names)}'
+
+
+def check_sample(sample: Any,
+                 index: int,
+                 file: str,
+                 num_classes: Optional[int] = None,
+                 layout: Optional[Union[str, dict]] = None,
+                 in_channels: Optional[int] = None,
+                 dim: Optional[int] = None,
+                 require_keypoint: bool = True) -> List[Problem]:
+    """Check one annotation.
+
+    Args:
+        sample (Any): The annotation (a dict when well formed).
+        index (int): Its position in ``annotations``.
+        file (str): The pickle it comes from, for the messages.
+        num_classes (int, optional): Labels must lie in
+            ``[0, num_classes)``. Defaults to None (not checked).
+        layout (str | dict, optional): The graph layout of the model; its
+            joint count must be ``V``. Defaults to None.
+        in_channels (int, optional): Channels per joint the backbone gets
+            for one feature stream (``in_channels`` / number of
+            ``GenSkeFeat`` features). Defaults to None.
+        dim (int, optional): 2 or 3, the coordinates the pipeline expects
+            (``PreNormalize2D`` / ``PreNormalize3D``). Defaults to None.
+        require_keypoint (bool): False when keypoints live in per-sample
+            files (``data_prefix=dict(skeleton=...)``). Defaults to True.
+
+    Returns:
+        list[Problem]: The problems, empty when the sample is good.
+    """
+    sid = _sample_id(sample, index)
+    problems = []
+
+    def report(kind, field, message):
+        problems.append(Problem(kind, message, file, sid, field, index))
+
+    if not isinstance(sample, dict):
+        report('wrong_type', None,
+               f'an annotation must be a dict, got {type(sample).__name__}')
+        return problems
+
+    if 'frame_dir' not in sample and 'filename' not in sample:
+        report('missing_key', 'frame_dir',
+               'no "frame_dir" (or "filename") identifier')
+    else:
+        key = 'frame_dir' if 'frame_dir' in sample else 'filename'
+        if not isinstance(sample[key], str):
+            report(
+                'wrong_type', key, f'the identifier must be a str, got '
+                f'{type(sample[key]).__name__}')
+
+    if 'label' not in sample:
+        report('missing_key', 'label', 'no "label"')
+    elif not _is_int(sample['label']):
+        report(
+            'wrong_type', 'label', f'label must be an int, got '
+            f'{type(sample["label"]).__name__} {sample["label"]!r}')
+    elif num_classes is not None and not 0 <= sample['label'] < num_classes:
+        report(
+            'label_range', 'label',
+            f'label {sample["label"]} is outside [0, {num_classes}); '
+            'labels are 0-based class indices (NTU action A001 is '
+            'label 0) and num_classes must cover them all')
+
+    total_frames = sample.get('total_frames')
+    if 'total_frames' not in sample:
+        report('missing_key', 'total_frames', 'no "total_frames"')
+        total_frames = None
+    elif not _is_int(total_frames):
+        report(
+            'wrong_type', 'total_frames', f'total_frames must be an '
+            f'int, got {type(total_frames).__name__}')
+        total_frames = None
+    elif total_frames <= 0:
+        report('empty_sequence', 'total_frames',
+               f'total_frames is {total_frames}: a zero-length sequence')
+
+    if 'keypoint' not in sample:
+        if require_keypoint:
+            report('missing_key', 'keypoint', 'no "keypoint" array')
+        return problems
+    problems.extend(
+        _check_arrays(sample, index, sid, file, total_frames, layout,
+                      in_channels, dim))
+    return problems
+
+
+def _check_arrays(sample: dict, index: int, sid: str, file: str,
+                  total_frames: Optional[int], layout: Optional[Union[str,
+                                                                      dict]],
+                  in_channels: Optional[int],
+                  dim: Optional[int]) -> List[Problem]:
+    problems = []
+
+    def report(kind, field, message):
+        problems.append(Problem(kind, message, file, sid, field, index))
+
+    keypoint = sample['keypoint']
+    if not isinstance(keypoint, np.ndarray):
+        report(
+            'wrong_type', 'keypoint', f'keypoint must be a numpy array, '
+            f'got {type(keypoint).__name__}')
+        return problems
+    if not np.issubdtype(keypoint.dtype, np.floating):
+        report(
+            'wrong_type', 'keypoint', f'keypoint dtype is '
+            f'{keypoint.dtype}; use float32 (or float16)')
+        return problems
+    compressed = 'frame_inds' in sample
+    want_ndim = 3 if compressed else 4
+    if keypoint.ndim != want_ndim:
+        shape = '(N, V, 3) with frame_inds' if compressed else '(M, T, V, C)'
+        report('bad_shape', 'keypoint', f'keypoint has shape '
+               f'{keypoint.shape}; expected {shape}')
+        return problems
+    num_joints, channels = keypoint.shape[-2:]
+
+    if keypoint.size == 0:
+        what = ('no detected person-frame' if compressed else
+                f'M={keypoint.shape[0]} persons, T={keypoint.shape[1]} '
+                'frames')
+        report('empty_sequence', 'keypoint', f'keypoint is empty ({what}, '
+               f'shape {keypoint.shape})')
+    elif not np.isfinite(keypoint).all():
+        bad = ~np.isfinite(keypoint)
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        report(
+            'non_finite', 'keypoint', f'{int(bad.sum())} NaN/inf '
+            f'value(s), the first at index {first}')
+
+    if not compressed and total_frames is not None \
+            and keypoint.shape[1] != total_frames:
+        report(
+            'frames_mismatch', 'total_frames',
+            f'total_frames is {total_frames} but keypoint has '
+            f'{keypoint.shape[1]} frames (shape {keypoint.shape}, axis 1 '
+            'is T)')
+    if compressed:
+        problems.extend(
+            _check_frame_inds(sample, index, sid, file, keypoint,
+                              total_frames))
+
+    has_score = 'keypoint_score' in sample
+    if has_score:
+        problems.extend(
+            _check_score(sample, index, sid, file, keypoint, compressed))
+
+    # Coordinates per joint, without any score channel.
+    coords = 2 if compressed else channels
+    if compressed and channels != 3:
+        report(
+            'dim_mismatch', 'keypoint',
+            f'compressed (frame_inds) keypoints must be (x, y, score), '
+            f'C=3; got C={channels}')
+    elif coords not in (2, 3):
+        report(
+            'dim_mismatch', 'keypoint',
+            f'keypoint has C={coords} values per joint; expected 2 (2D '
+            'x, y) or 3 (3D x, y, z)')
+    elif dim is not None and coords != dim:
+        report(
+            'dim_mismatch', 'keypoint',
+            f'keypoint has C={coords} values per joint, i.e. '
+            f'{_DIM_NAMES[coords]} data, but the config expects '
+            f'{_DIM_NAMES.get(dim, dim)} (its pipeline normalises with '
+            f'PreNormalize{dim}D): use the {coords}D pickle with a '
+            f'{coords}D config, e.g. NTU 2D (HRNet) pickles need the '
+            '"coco" layout and PreNormalize2D')
+    if has_score and not compressed and coords == 3:
+        report(
+            'dim_mismatch', 'keypoint_score',
+            'a 3D keypoint (C=3) has a keypoint_score: only 2D '
+            'keypoints carry scores (GenSkeFeat would fail). If C=3 is '
+            '(x, y, score), move the score to keypoint_score')
+
+    layout_name = None
+    if layout is not None:
+        spec = get_layout(layout)
+        layout_name = spec.name
+        if num_joints != spec.num_node:
+            c = in_channels or coords + int(has_score or compressed)
+            report(
+                'layout_mismatch', 'keypoint',
+                f'keypoint has V={num_joints} joints per person but the '
+                f'graph layout of the config, {layout_name!r}, has '
+                f'{spec.num_node}. The input BatchNorm of the backbone '
+                f'normalises in_channels x V = {c} x {spec.num_node} = '
+                f'{c * spec.num_node} values, so this data stops '
+                f'training with "running_mean should contain '
+                f'{c * num_joints} elements not {c * spec.num_node}". '
+                'V=25 is NTU RGB+D (Kinect v2, usually 3D), V=17 COCO '
+                '(HRNet 2D), V=18 OpenPose; '
+                f'{_layout_hint(num_joints)}. Set graph_cfg.layout (and '
+                'GenSkeFeat dataset=) to match the pickle, or use the '
+                'pickle that matches the config')
+    if (has_score or compressed) and layout_name == 'nturgb+d':
+        report(
+            'dim_mismatch', 'keypoint_score',
+            'scored 2D keypoints with the 3D "nturgb+d" layout: '
+            'GenSkeFeat (MMAction2) refuses keypoint_score for '
+            'nturgb+d; NTU 2D (HRNet) data uses the "coco" layout')
+
+    if in_channels is not None and coords in (2, 3):
+        data_channels = coords + int(has_score or compressed)
+        if data_channels != in_channels:
+            parts = f'C={coords} coordinates'
+            if has_score or compressed:
+                parts += ' + 1 keypoint_score'
+            else:
+                parts += ', no keypoint_score'
+            report(
+                'channel_mismatch', 'keypoint',
+                f'the data gives {data_channels} channels per joint '
+                f'({parts}) but the backbone expects in_channels='
+                f'{in_channels} per feature stream. 3D data gives 3 '
+                '(x, y, z); 2D data gives 3 only with keypoint_score '
+                '(x, y, score): a 2D pickle without scores, or a 3D '
+                'pickle with a 2D config, ends here')
+    return problems
+
+
+def _check_score(sample: dict, index: int, sid: str, file: str,
+                 keypoint: np.ndarray, compressed: bool) -> List[Problem]:
+    problems = []
+    score = sample['keypoint_score']
+    if not isinstance(score, np.ndarray) or not np.issubdtype(
+            score.dtype, np.floating):
+        what = getattr(score, 'dtype', type(score).__name__)
+        problems.append(
+            Problem('wrong_type', f'keypoint_score must be a float array, '
+                    f'got {what}', file, sid, 'keypoint_score', index))
+        return problems
+    if not compressed and score.shape != keypoint.shape[:-1]:
+        problems.append(
+            Problem(
+                'bad_shape', f'keypoint_score has shape {score.shape}; '
+                f'expected keypoint.shape[:-1] = {keypoint.shape[:-1]}', file,
+                sid, 'keypoint_score', index))
+    elif score.size and not np.isfinite(score).all():
+        problems.append(
+            Problem('non_finite', f'{int((~np.isfinite(score)).sum())} '
+                    'NaN/inf score(s)', file, sid, 'keypoint_score', index))
+    return problems
+
+
+def _check_frame_inds(sample: dict, index: int, sid: str, file: str,
+                      keypoint: np.ndarray,
+                      total_frames: Optional[int]) -> List[Problem]:
+    inds = sample['frame_inds']
+    if not isinstance(inds, np.ndarray) or not np.issubdtype(
+            inds.dtype, np.integer):
+        what = getattr(inds, 'dtype', type(inds).__name__)
+        return [
+            Problem('wrong_type', f'frame_inds must be an integer array, '
+                    f'got {what}', file, sid, 'frame_inds', index)
+        ]
+    if inds.shape != keypoint.shape[:1]:
+        return [
+            Problem(
+                'bad_shape', f'frame_inds has shape {inds.shape}; '
+                f'expected ({keypoint.shape[0]},), one per keypoint row', file,
+                sid, 'frame_inds', index)
+        ]
+    if total_frames is not None and inds.size and (inds.min() < 0 or
+                                                   inds.max() >= total_frames):
+        return [
+            Problem(
+                'frames_mismatch', f'frame_inds span [{inds.min()}, '
+                f'{inds.max()}] outside [0, total_frames={total_frames})',
+                file, sid, 'frame_inds', index)
+        ]
+    return []
+
+
+def check_annotations(data: Any,
+                      file: str,
+                      split: Optional[str] = None,
+                      num_classes: Optional[int] = None,
+                      layout: Optional[Union[str, dict]] = None,
+                      in_channels: Optional[int] = None,
+                      dim: Optional[int] = None,
+                      skeleton_prefix: Optional[str] = None,
+                      load_skeletons: bool = False) -> ValidationReport:
+    """Check a loaded ``PoseDataset`` annotation object.
+
+    Args:
+        data (Any): What ``mmengine.load`` returned.
+        file (str): Where it came from, for the messages.
+        split (str, optional): Check this split only (the samples it
+            selects and its ids). Defaults to None: every sample and every
+            split.
+        num_classes (int, optional): See :func:`check_sample`.
+        layout (str | dict, optional): See :func:`check_sample`.
+        in_channels (int, optional): See :func:`check_sample`.
+        dim (int, optional): See :func:`check_sample`.
+        skeleton_prefix (str, optional): ``data_prefix['skeleton']``:
+            keypoints live in ``<prefix>/<id>.pkl``. Defaults to None.
+        load_skeletons (bool): With ``skeleton_prefix``, load and check
+            each per-sample file (slow on K400) instead of only checking
+            that it exists. Defaults to False.
+
+    Returns:
+        ValidationReport: Every problem found.
+    """
+    problems = []
+    if layout is not None:
+        try:
+            layout = get_layout(layout)
+        except KeyError as err:
+            problems.append(
+                Problem(
+                    'config',
+                    f'{err}; joint counts not checked',
+                    file,
+                    field='layout'))
+            layout = None
+    if isinstance(data, list) and split is None:
+        annotations, splits = data, None
+    elif not isinstance(data, dict):
+        kind = 'bad_structure'
+        msg = (f'the top level is a {type(data).__name__}; expected '
+               'dict(split=..., annotations=[...])')
+        if isinstance(data, list):
+            msg += f' (a bare list cannot have the split {split!r})'
+        problems.append(Problem(kind, msg, file))
+        return ValidationReport(file, problems)
+    else:
+        if 'annotations' not in data:
+            problems.append(
+                Problem(
+                    'missing_key',
+                    'no "annotations" list',
+                    file,
+                    field='annotations'))
+            return ValidationReport(file, problems)
+        annotations, splits = data['annotations'], data.get('split')
+        if not isinstance(annotations, list):
+            problems.append(
+                Problem(
+                    'wrong_type', f'"annotations" must be a list, got '
+                    f'{type(annotations).__name__}',
+                    file,
+                    field='annotations'))
+            return ValidationReport(file, problems)
+
+    ids = [_sample_id(s, i) for i, s in enumerate(annotations)]
+    if not annotations:
+        problems.append(
+            Problem(
+                'empty_split',
+                'the annotation list is empty',
+                file,
+                field='annotations'))
+    seen = {}
+    for i, sid in enumerate(ids):
+        if sid in seen:
+            problems.append(
+                Problem(
+                    'duplicate_id', f'annotations #{seen[sid]} and #{i} '
+                    'share this id; split filtering would keep both', file,
+                    sid, 'frame_dir', i))
+        else:
+            seen[sid] = i
+
+    selected = range(len(annotations))
+    if split is not None or splits is not None:
+        split_problems, selected = _check_splits(file, splits, split, seen)
+        problems.extend(split_problems)
+
+    for i in selected:
+        sample = annotations[i]
+        problems.extend(
+            check_sample(
+                sample,
+                i,
+                file,
+                num_classes=num_classes,
+                layout=layout,
+                in_channels=in_channels,
+                dim=dim,
+                require_keypoint=skeleton_prefix is None))
+        if skeleton_prefix is not None and isinstance(sample, dict) \
+                and 'keypoint' not in sample:
+            problems.extend(
+                _check_skeleton_file(sample, i, ids[i], skeleton_prefix,
+                                     load_skeletons, num_classes, layout,
+                                     in_channels, dim))
+    return ValidationReport(file, problems, num_samples=len(selected))
+
+
+def _check_splits(file: str, splits: Any, split: Optional[str],
+                  index_of: Dict[str, int]):
+    """Split problems and the annotation positions to check."""
+    if not isinstance(splits, dict):
+        msg = ('no "split" dict' if splits is None else
+               f'"split" must be a dict, got {type(splits).__name__}')
+        kind = 'missing_key' if splits is None else 'wrong_type'
+        return [Problem(kind, msg, file, field='split')], []
+    if split is not None and split not in splits:
+        return [
+            Problem(
+                'unknown_split', f'split {split!r} is not in the file; '
+                f'it has {sorted(splits)}',
+                file,
+                field='split')
+        ], []
+    problems, selected = [], set()
+    names = [split] if split is not None else list(splits)
+    for name in names:
+        members = splits[name]
+        if not isinstance(members, (list, tuple)):
+            problems.append(
+                Problem(
+                    'wrong_type', f'split {name!r} must be a list of '
+                    f'ids, got {type(members).__name__}',
+                    file,
+                    field=f'split.{name}'))
+            continue
+        if not members:
+            problems.append(
+                Problem(
+                    'empty_split',
+                    f'split {name!r} is empty',
+                    file,
+                    field=f'split.{name}'))
+        for sid in members:
+            if sid in index_of:
+                selected.add(index_of[sid])
+            else:
+                problems.append(
+                    Problem(
+                        'split_missing_id', f'listed in split {name!r} '
+                        'but no annotation has this id', file, sid,
+                        f'split.{name}'))
+    if split is None:
+        # Without a split request every sample is checked.
+        selected = set(index_of.values())
+    return problems, sorted(selected)
+
+
+def _check_skeleton_file(sample: dict, index: int, sid: str, prefix: str,
+                         load: bool, num_classes, layout, in_channels,
+                         dim) -> List[Problem]:
+    path = osp.join(prefix, sid + '.pkl')
+    if not osp.isfile(path):
+        return [
+            Problem(
+                'missing_file', 'no per-sample skeleton file (data_'
+                'prefix=dict(skeleton=...))', path, sid, 'keypoint', index)
+        ]
+    if not load:
+        return []
+    try:
+        extra = mmengine.load(path)
+    except Exception as err:  # noqa: BLE001 - any unpickling failure
+        return [
+            Problem('not_pickle', f'cannot be loaded: {err}', path, sid, None,
+                    index)
+        ]
+    if not isinstance(extra, dict):
+        return [
+            Problem(
+                'bad_structure', f'a per-sample file must hold a dict, '
+                f'got {type(extra).__name__}', path, sid, None, index)
+        ]
+    merged = {**sample, **extra}
+    return check_sample(merged, index, path, num_classes, layout, in_channels,
+                        dim)
+
+
+def validate_pickle(path: str,
+                    split: Optional[str] = None,
+                    num_classes: Optional[int] = None,
+                    layout: Optional[Union[str, dict]] = None,
+                    in_channels: Optional[int] = None,
+                    dim: Optional[int] = None,
+                    skeleton_prefix: Optional[str] = None,
+                    load_skeletons: bool = False) -> ValidationReport:
+    """Load and check a ``PoseDataset`` pickle.
+
+    Args:
+        path (str): The annotation file (``.pkl``).
+        split, num_classes, layout, in_channels, dim, skeleton_prefix,
+        load_skeletons: See :func:`check_annotations`.
+
+    Returns:
+        ValidationReport: Every problem found.
+    """
+    path = str(path)
+    if not osp.isfile(path):
+        return ValidationReport(
+            path, [Problem('missing_file', 'no such file', path)])
+    problems = []
+    if not path.endswith('.pkl'):
+        problems.append(
+            Problem('not_pickle', 'PoseDataset only reads files ending in '
+                    '.pkl', path))
+    try:
+        with open(path, 'rb') as f:
+            data = mmengine.load(f, file_format='pkl')
+    except Exception as err:  # noqa: BLE001 - any unpickling failure
+        problems.append(
+            Problem('not_pickle', f'cannot be unpickled: '
+                    f'{type(err).__name__}: {err}', path))
+        return ValidationReport(path, problems)
+    report = check_annotations(
+        data,
+        path,
+        split=split,
+        num_classes=num_classes,
+        layout=layout,
+        in_channels=in_channels,
+        dim=dim,
+        skeleton_prefix=skeleton_prefix,
+        load_skeletons=load_skeletons)
+    report.problems[:0] = problems
+    return report
+
+
+_DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def _unwrap_dataset(cfg: dict) -> dict:
+    # RepeatDataset / ClassBalancedDataset hold the real one in `dataset`.
+    while isinstance(cfg, dict) and 'ann_file' not in cfg \
+            and isinstance(cfg.get('dataset'), dict):
+        cfg = cfg['dataset']
+    return cfg
+
+
+def _pipeline_expectations(pipeline: Sequence) -> Dict[str, Any]:
+    dim, num_feats, ske_dataset = None, 1, None
+    for step in pipeline or ():
+        if not isinstance(step, dict):
+            continue
+        kind = str(step.get('type', ''))
+        if kind.endswith('PreNormalize3D'):
+            dim = 3
+        elif kind.endswith('PreNormalize2D'):
+            dim = 2
+        elif kind.endswith('GenSkeFeat'):
+            num_feats = len(step.get('feats', ('j', )))
+            ske_dataset = step.get('dataset', 'nturgb+d')
+    return dict(dim=dim, num_feats=num_feats, ske_dataset=ske_dataset)
+
+
+def _default_in_channels(backbone: dict) -> Optional[int]:
+    if 'in_channels' in backbone:
+        return backbone['in_channels']
+    cls = MODELS.get(backbone.get('type', ''))
+    if cls is None:
+        return None
+    param = inspect.signature(cls.__init__).parameters.get('in_channels')
+    if param is None or param.default is inspect.Parameter.empty:
+        return None
+    return param.default
+
+
+def expectations_from_config(cfg: Any) -> List[Dict[str, Any]]:
+    """What the config's datasets and model expect of the pickle.
+
+    Args:
+        cfg (str | Config | dict): A config file or object.
+
+    Returns:
+        list[dict]: One entry per distinct ``(ann_file, split)`` of the
+        train / val / test dataloaders, with the keys ``ann_file``,
+        ``split``, ``num_classes``, ``layout``, ``in_channels`` (per
+        feature stream), ``dim``, ``skeleton_prefix`` and ``source``
+        (the dataloader names).
+    """
+    if isinstance(cfg, str):
+        cfg = Config.fromfile(cfg)
+    model = cfg.get('model') or {}
+    head = model.get('cls_head') or {}
+    backbone = model.get('backbone') or {}
+    graph_cfg = backbone.get('graph_cfg') or {}
+    layout = graph_cfg.get('layout')
+    total_in = _default_in_channels(backbone) if backbone else None
+
+    entries = {}
+    for loader in _DATALOADERS:
+        dataset = _unwrap_dataset((cfg.get(loader) or {}).get('dataset'))
+        if not isinstance(dataset, dict) or 'ann_file' not in dataset:
+            continue
+        ann_file = dataset['ann_file']
+        data_root = dataset.get('data_root')
+        if data_root and not osp.isabs(ann_file):
+            ann_file = osp.join(data_root, ann_file)
+        split = dataset.get('split')
+        key = (ann_file, split)
+        if key in entries:
+            entries[key]['source'].append(loader)
+            continue
+        pipe = _pipeline_expectations(dataset.get('pipeline'))
+        in_channels = None
+        if total_in is not None and total_in % pipe['num_feats'] == 0:
+            in_channels = total_in // pipe['num_feats']
+        prefix = (dataset.get('data_prefix') or {}).get('skeleton')
+        entries[key] = dict(
+            ann_file=ann_file,
+            split=split,
+            num_classes=head.get('num_classes', dataset.get('num_classes')),
+            layout=layout if layout is not None else pipe['ske_dataset'],
+            in_channels=in_channels,
+            dim=pipe['dim'],
+            skeleton_prefix=prefix,
+            source=[loader])
+    return list(entries.values())
+
+
+def validate_config(cfg: Any,
+                    split: Optional[str] = None,
+                    num_classes: Optional[int] = None,
+                    layout: Optional[Union[str, dict]] = None,
+                    load_skeletons: bool = False) -> List[ValidationReport]:
+    """Check every annotation file a config reads against its model.
+
+    Args:
+        cfg (str | Config | dict): The config.
+        split (str, optional): Check only this split of each file
+            (instead of each dataloader's own). Defaults to None.
+        num_classes (int, optional): Overrides the head's. Defaults to
+            None.
+        layout (str | dict, optional): Overrides the backbone's
+            ``graph_cfg.layout``. Defaults to None.
+        load_skeletons (bool): See :func:`check_annotations`.
+
+    Returns:
+        list[ValidationReport]: One per distinct ``(ann_file, split)``.
+    """
+    entries = expectations_from_config(cfg)
+    name = cfg if isinstance(cfg, str) else '<config>'
+    if not entries:
+        return [
+            ValidationReport(name, [
+                Problem('config', 'no train/val/test dataloader with an '
+                        'ann_file', name)
+            ])
+        ]
+    reports, done, missing = [], set(), set()
+    for entry in entries:
+        entry_split = split if split is not None else entry['split']
+        if (entry['ann_file'], entry_split) in done \
+                or entry['ann_file'] in missing:
+            continue
+        done.add((entry['ann_file'], entry_split))
+        if not osp.isfile(entry['ann_file']):
+            # One report for a missing file, not one per split.
+            missing.add(entry['ann_file'])
+        entry_layout = layout if layout is not None else entry['layout']
+        report = validate_pickle(
+            entry['ann_file'],
+            split=entry_split,
+            num_classes=(num_classes
+                         if num_classes is not None else entry['num_classes']),
+            layout=entry_layout,
+            in_channels=entry['in_channels'],
+            dim=entry['dim'],
+            skeleton_prefix=entry['skeleton_prefix'],
+            load_skeletons=load_skeletons)
+        reports.append(report)
+    return reports
