@@ -1,2 +1,8 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .superclass_refresh_hook import (SuperclassRefreshHook,
+                                      find_affinity_losses)
+from .temperature_schedule_hook import TemperatureScheduleHook
+
+__all__ = [
+    'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses'
+]
