@@ -18,9 +18,11 @@ The ``.skeleton`` text format (Kinect v2, as read by the dataset's own
 
 Bodies are stored by their slot in each frame (the first body listed goes
 to slot 0), as MMAction2's ``gen_ntu_rgbd_raw.py`` does. Of the slots, the
-two with the largest motion are kept: the energy of a slot is the sum over
-x, y and z of the standard deviation over the frames where it is not all
-zero. Slots that stay all zero are dropped, so ``M`` is 1 or 2. Unlike
+two with the largest energy are kept: the sum over x, y and z of the
+standard deviation over all joints of the frames where the slot is not all
+zero (spatial spread plus motion, which ranks noise bodies, small or
+still, last). Slots that stay all zero are dropped, so ``M`` is 1 or 2.
+Unlike
 MMAction2's script, the keypoints are written as float32 (not float16) and
 energy ties keep the slot order.
 """
@@ -127,7 +129,8 @@ def read_ntu_skeleton(path: Union[str, os.PathLike],
 
 
 def _motion_energy(body: np.ndarray) -> float:
-    """Sum over x, y, z of the std over the frames where ``body`` is set."""
+    """Sum over x, y, z of the std over the joints of the frames where
+    ``body`` is set."""
     present = body.reshape(body.shape[0], -1).any(axis=1)
     if not present.any():
         return 0.
@@ -135,7 +138,7 @@ def _motion_energy(body: np.ndarray) -> float:
 
 
 def select_bodies(data: np.ndarray, num_bodies: int = 2) -> np.ndarray:
-    """Keep the ``num_bodies`` slots that move most, drop empty slots.
+    """Keep the ``num_bodies`` slots of largest energy, drop empty slots.
 
     Args:
         data (np.ndarray): ``(S, T, V, C)`` body slots.
