@@ -178,9 +178,13 @@ def run_tool():
     return run
 
 
-@pytest.fixture
-def free_port() -> int:
-    """A TCP port that was free a moment ago, for ``torchrun``."""
+def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port():
+    """``free_port()``: a TCP port that was free a moment ago."""
+    return _free_port

@@ -43,7 +43,7 @@ def test_dist_train_and_test_two_cpu_processes(tmp_path, write_tiny_config,
              work_dir,
              '--cfg-options',
              'log_level=DEBUG',
-             env=dict(PORT=str(free_port)))
+             env=dict(PORT=str(free_port())))
 
     checkpoint = osp.join(work_dir, 'epoch_1.pth')
     assert osp.isfile(checkpoint)
@@ -66,7 +66,7 @@ def test_dist_train_and_test_two_cpu_processes(tmp_path, write_tiny_config,
              str(tmp_path / 'test'),
              '--dump',
              dump,
-             env=dict(PORT=str(free_port)))
+             env=dict(PORT=str(free_port())))
     with open(dump, 'rb') as f:
         samples = pickle.load(f)
     # Results of both ranks come back in data set order, without padding.
@@ -89,7 +89,7 @@ def test_setup_cpu_distributed(monkeypatch, free_port):
             LOCAL_RANK='0',
             WORLD_SIZE='1',
             MASTER_ADDR='127.0.0.1',
-            MASTER_PORT=str(free_port)).items():
+            MASTER_PORT=str(free_port())).items():
         monkeypatch.setenv(key, value)
     assert not torch_dist.is_initialized()
     cfg.find_unused_parameters = True
