@@ -355,16 +355,26 @@ def test_build_and_validation():
 
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs a CUDA device')
-def test_cuda_step():
+def test_cuda_step_is_sync_free():
     loss_fn = AffinityContrastiveLoss(
         6, 4, proj_channels=3, num_neighbors=2).cuda()
-    loss_fn.set_phase(True, True)
-    loss_fn.request_refresh()
     gen = torch.Generator().manual_seed(0)
-    feats, labels, logits = (t.cuda() for t in _make_batch(gen, 24, 6, 4))
-    loss = loss_fn(feats, labels, logits)
-    loss.backward()
-    assert loss.device.type == 'cuda' and loss.dim() == 0
+    batches = [[t.cuda() for t in _make_batch(gen, 24, 6, 4)]
+               for _ in range(3)]
+    loss_fn.set_phase(True, True)
+    loss_fn(*batches[0])
+    # Statistics, EMA, a deferred rebuild and the loss, without any
+    # device-to-host synchronisation.
+    loss_fn.request_refresh()
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        losses = [loss_fn(*batch) for batch in batches[1:]]
+    finally:
+        torch.cuda.set_sync_debug_mode('default')
+    losses[-1].backward()
+    assert losses[-1].device.type == 'cuda' and losses[-1].dim() == 0
+    assert loss_fn.superclass_mask.any()
+    assert loss_fn.proj.weight.grad.abs().sum() > 0
 
 
 # ---------------------------------------------------------------------------
