@@ -35,8 +35,9 @@ class ValidatedPoseDataset(PoseDataset):
 
     The pickle is checked in :meth:`load_data_list` against the model it
     feeds: joint count against ``layout``, labels against ``num_classes``,
-    plus NaN/inf, empty sequences, ``total_frames``, dtypes, missing keys,
-    duplicate ids and split consistency (see
+    2D / 3D coordinates against the pipeline's ``PreNormalize2D`` /
+    ``PreNormalize3D``, plus NaN/inf, empty sequences, ``total_frames``,
+    dtypes, missing keys, duplicate ids and split consistency (see
     :mod:`aclnet_mm.datasets.validation`). Drop-in for ``PoseDataset``::
 
         dataset=dict(type='ValidatedPoseDataset', ann_file=...,
@@ -101,6 +102,7 @@ class ValidatedPoseDataset(PoseDataset):
             split=self.split,
             num_classes=None if self.multi_class else self.num_classes,
             layout=self.layout,
+            dim=self._pipeline_dim(),
             skeleton_prefix=prefix)
         self.validation_report = report
         fatal = [
@@ -137,3 +139,13 @@ class ValidatedPoseDataset(PoseDataset):
                         item[key] = osp.join(self.data_prefix['video'],
                                              item[key])
         return data_list
+
+    def _pipeline_dim(self) -> Optional[int]:
+        """2 or 3 when the pipeline normalises 2D or 3D keypoints."""
+        for transform in getattr(self.pipeline, 'transforms', ()):
+            name = type(transform).__name__
+            if name.endswith('PreNormalize3D'):
+                return 3
+            if name.endswith('PreNormalize2D'):
+                return 2
+        return None
