@@ -49,6 +49,9 @@ class TemperatureScheduleHook(Hook):
     ``mode`` ``'linear'`` or ``'cosine'``. Example:
     ``anneal=dict(start_factor=2.0, end_factor=1.0, begin=30)``.
 
+    The hook's thresholds and temperatures replace the loss's own
+    ``size_thresholds`` / ``temperatures`` while it is registered.
+
     The schedule is a function of ``runner.epoch`` / ``runner.iter`` only,
     so a resumed run needs no extra state. The same function is handed to
     the loss, so a faithful rebuild inside a forward uses it too.
