@@ -161,8 +161,8 @@ class AffinityContrastiveLoss(nn.Module):
         self.register_buffer('stats_active', torch.tensor(False))
         self.register_buffer('loss_active', torch.tensor(False))
         self.register_buffer('refresh_pending', torch.tensor(False))
-        self._host_flags: Optional[Tuple[bool, bool,
-                                         bool]] = (False, False, False)
+        # Host copy of the flags: forward branches on it without a sync.
+        self._host_flags: Optional[Tuple[bool, ...]] = (False, False, False)
 
     # ------------------------------------------------------------------
     # Phase control (called by hooks from the host).
