@@ -1,0 +1,32 @@
+# CE-only baseline for the demo: ACLGCN (narrowed to run on a laptop CPU)
+# with a plain GCNHead, same data and budget as the ACLNet config beside it.
+_base_ = [
+    '../_base_/datasets/embedded_body25_2d_joint.py',
+    '../_base_/schedules/sgd_nesterov_cosine_150e.py',
+    '../_base_/default_runtime.py',
+]
+
+max_epochs = 30
+model = dict(
+    type='RecognizerGCN',
+    backbone=dict(
+        type='ACLGCN',
+        graph_cfg=dict(layout='openpose_body25'),
+        base_channels=16,
+        num_person=1),
+    cls_head=dict(type='GCNHead', num_classes=20, in_channels=64))
+
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0,
+        T_max=max_epochs,
+        by_epoch=True,
+        convert_to_iter_based=True)
+]
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=5, save_best=None, max_keep_ckpts=1))
+randomness = dict(seed=0)
