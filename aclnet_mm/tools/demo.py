@@ -1,0 +1,197 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""The main job on the embedded real data: ``make demo``.
+
+It prepares the pose-classification-kit BODY-25 set when missing, trains a
+CE-only baseline and ACLNet with the same backbone, data and budget, tests
+both on the held-out test split with the LAST checkpoint (no selection on
+test data), prints the superclasses ACLNet found by class name and ends
+with ``top1_acc: <value>`` of ACLNet. Each run is a real
+``tools/train.py`` / ``tools/test.py`` process, as a user would start it;
+their full logs are kept in the work directory.
+
+Run it as ``python tools/run_demo.py`` or ``python -m aclnet_mm.tools.demo``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+from aclnet_mm.evaluation.functional import (load_stream_scores,
+                                             mean_class_accuracy,
+                                             top_k_accuracy)
+
+__all__ = [
+    'DEMO_RUNS', 'parse_args', 'run_logged', 'format_superclasses', 'main'
+]
+
+_CONFIG_DIR = osp.join('configs', 'aclnet')
+#: (name, config) of the two runs, compared at the same budget.
+DEMO_RUNS = (
+    ('ce',
+     osp.join(_CONFIG_DIR, 'aclgcn_1xb16-joint-u24-30e_'
+              'body25-embedded-keypoint-2d.py')),
+    ('aclnet',
+     osp.join(
+         _CONFIG_DIR, 'aclnet_aclgcn_1xb16-joint-u24-30e_'
+         'body25-embedded-keypoint-2d.py')),
+)
+ANN_FILE = osp.join('data', 'embedded', 'body25_2d.pkl')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line of the demo."""
+    parser = argparse.ArgumentParser(
+        description='Train CE-only and ACLNet on the embedded real data '
+        'and compare them on its test split')
+    parser.add_argument(
+        '--work-dir',
+        default=osp.join('work_dirs', 'demo'),
+        help='where logs, checkpoints and dumps go')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='override the epoch count of both configs')
+    parser.add_argument(
+        '--runs',
+        nargs='+',
+        default=[name for name, _ in DEMO_RUNS],
+        choices=[name for name, _ in DEMO_RUNS],
+        help='which runs to do')
+    return parser.parse_args(argv)
+
+
+def run_logged(cmd: List[str],
+               log_file: str,
+               echo: Sequence[str] = ('Epoch(val)', )) -> None:
+    """Run ``cmd``, keep its whole output in ``log_file``, echo some lines.
+
+    Args:
+        cmd (list[str]): The command.
+        log_file (str): Where stdout and stderr go.
+        echo (Sequence[str]): Lines containing any of these are printed.
+
+    Raises:
+        RuntimeError: If the command fails; the message has the log's tail.
+    """
+    os.makedirs(osp.dirname(log_file), exist_ok=True)
+    with open(log_file, 'w') as log:
+        process = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1)
+        for line in process.stdout:
+            log.write(line)
+            if any(key in line for key in echo):
+                print('   ', line.rstrip().split(' - ')[-1], flush=True)
+        returncode = process.wait()
+    if returncode != 0:
+        with open(log_file) as log:
+            tail = ''.join(log.readlines()[-40:])
+        raise RuntimeError(f'{" ".join(cmd)} failed with exit code '
+                           f'{returncode}; the end of {log_file}:\n{tail}')
+
+
+def _last_checkpoint(work_dir: str) -> str:
+    with open(osp.join(work_dir, 'last_checkpoint')) as file:
+        return file.read().strip()
+
+
+def _train_and_test(name: str, config: str, work_dir: str,
+                    epochs: Optional[int]) -> Dict[str, float]:
+    run_dir = osp.join(work_dir, name)
+    options = []
+    if epochs is not None:
+        options = [
+            '--cfg-options', f'train_cfg.max_epochs={epochs}',
+            f'param_scheduler.0.T_max={epochs}'
+        ]
+    print(f'[{name}] training {config}', flush=True)
+    start = time.time()
+    run_logged([
+        sys.executable, '-m', 'aclnet_mm.tools.train', config, '--work-dir',
+        run_dir, *options
+    ], osp.join(run_dir, 'train.log'))
+    checkpoint = _last_checkpoint(run_dir)
+    dump = osp.join(run_dir, 'test_pred.pkl')
+    print(f'[{name}] testing {checkpoint}', flush=True)
+    run_logged([
+        sys.executable, '-m', 'aclnet_mm.tools.test', config, checkpoint,
+        '--work-dir',
+        osp.join(run_dir, 'test'), '--dump', dump
+    ],
+               osp.join(run_dir, 'test.log'),
+               echo=('Epoch(test)', ))
+    stream = load_stream_scores(dump, name=name)
+    top1, top5 = top_k_accuracy(stream.scores, stream.labels, topk=(1, 5))
+    return dict(
+        top1=top1,
+        top5=top5,
+        mean_class=mean_class_accuracy(stream.scores, stream.labels),
+        num_samples=len(stream.labels),
+        minutes=(time.time() - start) / 60)
+
+
+def format_superclasses(json_file: str) -> List[str]:
+    """One line per class: its name and the classes of its superclass.
+
+    Args:
+        json_file (str): A file written by ``SuperclassRefreshHook``.
+
+    Returns:
+        list[str]: Printable lines.
+    """
+    with open(json_file) as file:
+        content = json.load(file)
+    lines = [f'superclasses at epoch {content["epoch"]}:']
+    for module in content['modules'].values():
+        for entry in module['classes']:
+            name = entry['name'] if entry['name'] is not None else str(
+                entry['index'])
+            members = entry['member_names'] or [
+                str(index) for index in entry['members']
+            ]
+            members = [member for member in members if member != name]
+            lines.append(f'  {name} (tau {entry["tau"]:g}): '
+                         f'{", ".join(members)}')
+    return lines
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
+    """Run the demo; returns the test metrics of each run."""
+    args = parse_args(argv)
+    if not osp.exists(ANN_FILE):
+        from aclnet_mm.datasets.embedded.pose_classification_kit import \
+            convert_pose_classification_kit
+        print(f'preparing the embedded dataset: {ANN_FILE}', flush=True)
+        convert_pose_classification_kit(out_file=ANN_FILE)
+    results = {}
+    for name, config in DEMO_RUNS:
+        if name in args.runs:
+            results[name] = _train_and_test(name, config, args.work_dir,
+                                            args.epochs)
+
+    print('\n== test split of the embedded set (last checkpoint) ==')
+    print(f'{"run":<8} {"top1":>7} {"top5":>7} {"mean1":>7} {"minutes":>8}')
+    for name, metrics in results.items():
+        print(f'{name:<8} {metrics["top1"]:7.4f} {metrics["top5"]:7.4f} '
+              f'{metrics["mean_class"]:7.4f} {metrics["minutes"]:8.1f}')
+    superclass_file = osp.join(args.work_dir, 'aclnet',
+                               'superclasses_latest.json')
+    if osp.exists(superclass_file):
+        print('\n' + '\n'.join(format_superclasses(superclass_file)))
+    if 'ce' in results:
+        print(f'\nce_top1_acc: {results["ce"]["top1"]:.4f}')
+    if 'aclnet' in results:
+        print(f'top1_acc: {results["aclnet"]["top1"]:.4f}')
+    return results
+
+
+if __name__ == '__main__':
+    main()
