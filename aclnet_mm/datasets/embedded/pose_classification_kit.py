@@ -40,7 +40,7 @@ import numpy as np
 __all__ = [
     'find_pose_classification_kit', 'load_body_recordings', 'split_boundaries',
     'make_body25_dataset', 'convert_pose_classification_kit', 'summarize',
-    'write_classes'
+    'write_classes', 'to_ntu_style'
 ]
 
 PACKAGE = 'pose_classification_kit'
@@ -270,3 +270,43 @@ def convert_pose_classification_kit(
         print(summarize(data))
         print(f'wrote {out_file} and {classes_file}')
     return data
+
+
+def to_ntu_style(data: dict) -> dict:
+    """The same clips in the shape of MMAction2's NTU 3D pickle.
+
+    This lets configs written for NTU RGB+D 60 (``PreNormalize3D``,
+    ``GenSkeFeat(dataset='nturgb+d')``, splits ``xsub_train`` /
+    ``xsub_val``) start training on the embedded data with only
+    ``--cfg-options`` changes (``ann_file`` and the class count), e.g. to
+    try ``mim train mmaction configs/aclnet_ctrgcn_ntu60.py`` on a machine
+    without NTU. BODY-25 also has 25 joints, so shapes match; the OpenPose
+    confidence becomes the third coordinate and ``keypoint_score`` is
+    dropped, as NTU's 3D pipeline expects. ``xsub_train`` is the train
+    split, ``xsub_val`` the test split (MMAction2's NTU configs validate on
+    their test split). This is a smoke path for the NTU configs, not a
+    meaningful 3D dataset: use the 2D configs for results.
+
+    Args:
+        data (dict): What :func:`make_body25_dataset` returns.
+
+    Returns:
+        dict: A new annotation dict; the input is not modified.
+    """
+    annotations = []
+    for sample in data['annotations']:
+        sample = dict(sample)
+        score = sample.pop('keypoint_score')
+        sample['keypoint'] = np.concatenate(
+            [sample['keypoint'], score[..., None]], axis=-1).astype(np.float32)
+        for key in ('img_shape', 'original_shape'):
+            sample.pop(key, None)
+        annotations.append(sample)
+    split = dict(
+        xsub_train=list(data['split']['train']),
+        xsub_val=list(data['split']['test']))
+    return dict(
+        split=split,
+        annotations=annotations,
+        classes=list(data['classes']),
+        meta=dict(data.get('meta', {}), ntu_style=True))

@@ -9,8 +9,10 @@ Example::
 import argparse
 import sys
 
-from aclnet_mm.datasets.embedded.pose_classification_kit import \
-    convert_pose_classification_kit
+import mmengine
+
+from aclnet_mm.datasets.embedded.pose_classification_kit import (
+    convert_pose_classification_kit, to_ntu_style)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -44,13 +46,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='score 1 for detected joints, 0 for missed ones, instead of '
         'the OpenPose confidence')
+    parser.add_argument(
+        '--ntu-style-out',
+        default=None,
+        help='also write the clips shaped like the NTU 3D pickle of MMAction2 '
+        '(score as third coordinate, xsub_train/xsub_val splits), so NTU '
+        'configs run on them with --cfg-options only')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        convert_pose_classification_kit(
+        data = convert_pose_classification_kit(
             out_file=args.out,
             root=args.root,
             window=args.window,
@@ -60,6 +68,9 @@ def main(argv=None) -> int:
     except FileNotFoundError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
+    if args.ntu_style_out:
+        mmengine.dump(to_ntu_style(data), args.ntu_style_out)
+        print(f'wrote {args.ntu_style_out}')
     return 0
 
 
