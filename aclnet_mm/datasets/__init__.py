@@ -1,5 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from . import converters, embedded, transforms  # noqa: F401
+from .class_fraction_dataset import (ClassFractionPoseDataset,
+                                     class_fraction_indices)
 from .synthetic import (dump_synthetic_skeleton_dataset,
                         make_synthetic_skeleton_dataset)
 from .validated_pose_dataset import (DatasetValidationError,
@@ -11,5 +13,6 @@ __all__ = [
     'transforms', 'converters', 'ValidatedPoseDataset',
     'DatasetValidationError', 'Problem', 'ValidationReport',
     'check_annotations', 'validate_pickle', 'validate_config', 'embedded',
-    'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset'
+    'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset',
+    'ClassFractionPoseDataset', 'class_fraction_indices'
 ]

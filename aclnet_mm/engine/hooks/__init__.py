@@ -1,8 +1,11 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
+from .momentum_encoder_hook import MomentumEncoderHook
+from .queue_warmup_hook import QueueWarmupHook
 from .superclass_refresh_hook import (SuperclassRefreshHook,
                                       find_affinity_losses)
 from .temperature_schedule_hook import TemperatureScheduleHook
 
 __all__ = [
-    'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses'
+    'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
+    'MomentumEncoderHook', 'QueueWarmupHook'
 ]

@@ -1,2 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .knn_metric import KNNAccuracy, knn_predict
+
+__all__ = ['KNNAccuracy', 'knn_predict']

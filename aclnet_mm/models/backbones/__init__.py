@@ -1,5 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .aclgcn import ACLGCN
 from .ctrgcn import CTRGCN
+from .lstm import SkeletonRNN
 
-__all__ = ['ACLGCN', 'CTRGCN']
+__all__ = ['ACLGCN', 'CTRGCN', 'SkeletonRNN']

@@ -1,5 +1,9 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .affinity_contrastive_loss import AffinityContrastiveLoss
+from .info_nce_loss import InfoNCELoss, info_nce_logits
 from .margin_contrastive_loss import MarginContrastiveLoss
 
-__all__ = ['AffinityContrastiveLoss', 'MarginContrastiveLoss']
+__all__ = [
+    'AffinityContrastiveLoss', 'MarginContrastiveLoss', 'InfoNCELoss',
+    'info_nce_logits'
+]

@@ -1,2 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .ascal import ASCALRecognizer
+
+__all__ = ['ASCALRecognizer']
