@@ -270,3 +270,18 @@ register_layout(
     joint_names=get_layout('coco').joint_names +
     ('hip_centre', 'torso_centre', 'shoulder_centre'),
     flip_pairs=get_layout('coco').flip_pairs)
+
+# Rao et al.'s 14-joint CASIA-B skeletons (3D, lifted from OpenPose): the
+# OpenPose COCO-18 body without eyes and ears. Edges as in their re-ID code
+# (0-1, 1-2, ..., 12-13), rooted at the neck; joint names are inferred.
+register_layout(
+    'openpose14',
+    num_node=14,
+    inward=[(0, 1), (2, 1), (3, 2), (4, 3), (5, 1), (6, 5), (7, 6), (8, 1),
+            (9, 8), (10, 9), (11, 1), (12, 11), (13, 12)],
+    center=1,
+    joint_names=('nose', 'neck', 'right_shoulder', 'right_elbow',
+                 'right_wrist', 'left_shoulder', 'left_elbow', 'left_wrist',
+                 'right_hip', 'right_knee', 'right_ankle', 'left_hip',
+                 'left_knee', 'left_ankle'),
+    flip_pairs=((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13)))
