@@ -176,6 +176,14 @@ class ACLNetHead(GCNHead):
                     'with with_topology=True, or use feature_source='
                     "'embedding'.")
             contrast_feats = topology.flatten(1)
+            expected = self.num_nodes * self.num_nodes
+            if contrast_feats.shape[1] != expected:
+                raise ValueError(
+                    f'ACLNetHead(num_nodes={self.num_nodes}) expects a '
+                    f'topology of {expected} values per sample, the '
+                    f'backbone gave {contrast_feats.shape[1]}: set '
+                    'num_nodes to the number of joints of the layout '
+                    '(e.g. 20 for coco_new, 17 for coco)')
         labels = self._hard_labels(data_samples, cls_scores)
 
         if self.loss_inter is not None:

@@ -243,6 +243,14 @@ def test_topology_needs_tuple():
         head.loss(torch.randn(2, 2, 8, 5, V), _samples([0, 1]))
 
 
+def test_topology_size_must_match_num_nodes():
+    head = _head(feature_source='topology', num_nodes=V)
+    feature_map = torch.randn(2, 2, 8, 5, V + 1)
+    topology = torch.randn(2, (V + 1)**2)
+    with pytest.raises(ValueError, match=f'num_nodes={V}'):
+        head.loss((feature_map, topology), _samples([0, 1]))
+
+
 def test_topology_gradients_reach_projections_and_backbone():
     torch.manual_seed(0)
     recognizer = MODELS.build(
