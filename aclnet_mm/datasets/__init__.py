@@ -1,5 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from . import converters, embedded, transforms  # noqa: F401
+from .carved_split_dataset import (CarvedSplitPoseDataset, carve_split_indices,
+                                   parse_group_ids)
 from .class_fraction_dataset import (ClassFractionPoseDataset,
                                      class_fraction_indices)
 from .synthetic import (dump_synthetic_skeleton_dataset,
@@ -14,5 +16,6 @@ __all__ = [
     'DatasetValidationError', 'Problem', 'ValidationReport',
     'check_annotations', 'validate_pickle', 'validate_config', 'embedded',
     'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset',
-    'ClassFractionPoseDataset', 'class_fraction_indices'
+    'ClassFractionPoseDataset', 'class_fraction_indices',
+    'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids'
 ]
