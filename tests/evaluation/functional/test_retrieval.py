@@ -1,5 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-import itertools
 
 import numpy as np
 import pytest
