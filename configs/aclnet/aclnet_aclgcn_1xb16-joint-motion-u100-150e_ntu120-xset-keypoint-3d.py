@@ -1,0 +1,15 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+# ACLNet (ACLGCN), NTU RGB+D 120, cross-setup, joint motion stream; training
+# augmentation: rotation.
+_base_ = './aclnet_aclgcn_1xb16-joint-u100-150e_ntu120-xset-keypoint-3d.py'
+
+stream = 'jm'
+gen = [dict(type='GenSkeletonStreams', layout=_base_.layout, feats=(stream, ))]
+train_pipeline = (
+    _base_.train_head + _base_.augments[stream] + _base_.to_layout + gen +
+    _base_.train_tail)
+val_pipeline = _base_.val_head + _base_.to_layout + gen + _base_.val_tail
+test_pipeline = _base_.test_head + _base_.to_layout + gen + _base_.test_tail
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
