@@ -1,4 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .aclnet_head import ACLNetHead
+from .retrieval_head import ACLNetRetrievalHead
 
-__all__ = ['ACLNetHead']
+__all__ = ['ACLNetHead', 'ACLNetRetrievalHead']

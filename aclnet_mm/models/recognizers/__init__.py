@@ -1,4 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .ascal import ASCALRecognizer
+from .retrieval_gcn import RetrievalRecognizerGCN
 
-__all__ = ['ASCALRecognizer']
+__all__ = ['ASCALRecognizer', 'RetrievalRecognizerGCN']

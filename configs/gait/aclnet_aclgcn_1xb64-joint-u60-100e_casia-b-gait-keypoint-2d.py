@@ -1,0 +1,124 @@
+# ACLNet for CASIA-B gait recognition on GaitGraph's HRNet COCO-17 2D poses
+# (docs/gait_reid.md). Classes are training subjects; the test-time output
+# is the L2-normalised pooled feature, compared across the 50 test subjects
+# by GaitRank1Metric (NM #1-4 gallery, NM/BG/CL probes, identical views
+# excluded).
+#
+# Protocol: CLEAN model selection. Trains on subjects 001-059 (split
+# 'train_dev'), selects the checkpoint on the held-out training subjects
+# 060-074 ('val'), tests once on 075-124 ('test'). The paper-compatible
+# variant (train 001-074, select on the test subjects as GaitGraph does) is
+# ..._casia-b-gait-paper-compat-keypoint-2d.py.
+#
+# Data: python -c "from aclnet_mm.datasets.converters import \
+#   convert_casia_b_gait as c; print(c('casia-b_pose_coco.csv', \
+#   'data/casia-b/casia-b_gait_coco17.pkl').summary())"
+_base_ = [
+    '../_base_/schedules/sgd_nesterov_cosine_150e.py',
+    '../_base_/default_runtime.py'
+]
+
+protocol = 'clean'
+ann_file = 'data/casia-b/casia-b_gait_coco17.pkl'
+train_split, val_split, test_split = 'train_dev', 'val', 'test'
+num_classes = 59  # subjects in train_split (labels are subject - 1)
+clip_len = 60
+max_epochs = 100
+meta_keys = ('subject', 'cond', 'seq', 'view')
+
+model = dict(
+    type='RetrievalRecognizerGCN',
+    # GaitGraph2's test-time augmentation: original, time-reversed and
+    # left/right-swapped inputs, embeddings concatenated.
+    tta_time_reverse=True,
+    tta_swap_layout='coco',
+    tta_combine='concat',
+    backbone=dict(
+        type='ACLGCN',
+        graph_cfg=dict(layout='coco'),
+        num_person=1,
+        with_topology=True),
+    cls_head=dict(
+        type='ACLNetRetrievalHead',
+        num_classes=num_classes,
+        in_channels=384,
+        feature_source='topology',
+        num_nodes=17,
+        loss_inter=dict(
+            type='AffinityContrastiveLoss', num_classes=num_classes),
+        loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
+        loss_inter_weight=0.1,
+        loss_intra_weight=0.1,
+        embedding='pooled',
+        normalize=True))
+
+train_pipeline = [
+    dict(type='SkeletonFlip', layout='coco', flip_ratio=0.5, reflect='image'),
+    dict(type='PreNormalize2D'),
+    dict(type='GenSkeFeat', dataset='coco', feats=['j']),
+    # A random 60-frame window; short walks were mirror-padded to 60 frames
+    # by the converter, 'loop' only guards data converted with short='keep'.
+    dict(
+        type='SampleFrames',
+        clip_len=clip_len,
+        num_clips=1,
+        out_of_bound_opt='loop'),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=1),
+    dict(type='PackActionInputs', meta_keys=meta_keys)
+]
+test_pipeline = [
+    dict(type='PreNormalize2D'),
+    dict(type='GenSkeFeat', dataset='coco', feats=['j']),
+    # The centre window; num_clips=3 averages three windows (GaitMixer).
+    dict(
+        type='SampleFrames',
+        clip_len=clip_len,
+        num_clips=1,
+        test_mode=True,
+        out_of_bound_opt='loop'),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=1),
+    dict(type='PackActionInputs', meta_keys=meta_keys)
+]
+
+
+def _loader(split, pipeline, train):
+    return dict(
+        batch_size=64,
+        num_workers=4,
+        persistent_workers=True,
+        sampler=dict(type='DefaultSampler', shuffle=train),
+        dataset=dict(
+            type='PoseDataset',
+            ann_file=ann_file,
+            split=split,
+            pipeline=pipeline,
+            test_mode=not train))
+
+
+train_dataloader = _loader(train_split, train_pipeline, True)
+val_dataloader = _loader(val_split, test_pipeline, False)
+test_dataloader = _loader(test_split, test_pipeline, False)
+del _loader
+
+val_evaluator = dict(type='GaitRank1Metric')
+test_evaluator = dict(type='GaitRank1Metric', per_view_keys=True)
+
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0,
+        T_max=max_epochs,
+        by_epoch=True,
+        convert_to_iter_based=True)
+]
+optim_wrapper = dict(optimizer=dict(lr=0.1))
+default_hooks = dict(
+    checkpoint=dict(
+        interval=5, save_best='gait/NM', rule='greater', max_keep_ckpts=1))
+custom_hooks = [
+    dict(type='SuperclassRefreshHook', start_epoch=20, interval=1),
+    dict(type='TemperatureScheduleHook', policy='step'),
+]

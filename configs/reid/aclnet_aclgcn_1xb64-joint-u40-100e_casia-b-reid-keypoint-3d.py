@@ -1,0 +1,112 @@
+# ACLNet for skeleton person re-ID on CASIA-B (Rao et al.'s 14-joint 3D
+# tracklets, f = 40; docs/gait_reid.md). Classes are training subjects;
+# the test-time output is the L2-normalised pooled feature, scored by
+# ReIDMetric: rank-1/5/10 and mAP for N-N, B-B, C-C, C-N and B-N, each
+# probe's own entry excluded in the single-condition settings.
+#
+# Protocol: CLEAN model selection. The last 10 training subjects are held
+# out ('val', converted with val_subjects) and the checkpoint is selected
+# on them; training uses the rest ('train_dev'), the test pools are scored
+# once. The paper-compatible variant is
+# ..._casia-b-reid-paper-compat-keypoint-3d.py.
+#
+# Data: convert_rao_casia_b('CASIA_B_match', 40,
+#   'data/casia-b/casia-b_reid_rao_f40.pkl', val_subjects=<last 10 train
+#   subjects>), or convert_casia_b_tracklets(...) from named sequences
+#   (train 001-062 / test 063-124 by default, the inferred 62/62 split).
+_base_ = [
+    '../_base_/schedules/sgd_nesterov_cosine_150e.py',
+    '../_base_/default_runtime.py'
+]
+
+protocol = 'clean'
+ann_file = 'data/casia-b/casia-b_reid_rao_f40.pkl'
+train_split, val_split, test_split = 'train_dev', 'val', 'test'
+num_classes = 52  # 62 training subjects minus 10 held out
+clip_len = 40
+max_epochs = 100
+meta_keys = ('subject', 'cond', 'seq', 'view')
+
+model = dict(
+    type='RetrievalRecognizerGCN',
+    backbone=dict(
+        type='ACLGCN',
+        graph_cfg=dict(layout='openpose14'),
+        num_person=1,
+        with_topology=True),
+    cls_head=dict(
+        type='ACLNetRetrievalHead',
+        num_classes=num_classes,
+        in_channels=384,
+        feature_source='topology',
+        num_nodes=14,
+        loss_inter=dict(
+            type='AffinityContrastiveLoss', num_classes=num_classes),
+        loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
+        loss_inter_weight=0.1,
+        loss_intra_weight=0.1,
+        embedding='pooled',
+        normalize=True))
+
+# Tracklets are root-relative (joint 0) and exactly f frames long.
+train_pipeline = [
+    dict(type='RandomSkeletonRotate'),
+    dict(type='GenSkeFeat', dataset='openpose14', feats=['j']),
+    dict(type='SampleFrames', clip_len=clip_len, num_clips=1),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=1),
+    dict(type='PackActionInputs', meta_keys=meta_keys)
+]
+test_pipeline = [
+    dict(type='GenSkeFeat', dataset='openpose14', feats=['j']),
+    dict(type='SampleFrames', clip_len=clip_len, num_clips=1, test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=1),
+    dict(type='PackActionInputs', meta_keys=meta_keys)
+]
+
+
+def _loader(split, pipeline, train):
+    return dict(
+        batch_size=64,
+        num_workers=4,
+        persistent_workers=True,
+        sampler=dict(type='DefaultSampler', shuffle=train),
+        dataset=dict(
+            type='PoseDataset',
+            ann_file=ann_file,
+            split=split,
+            pipeline=pipeline,
+            test_mode=not train))
+
+
+train_dataloader = _loader(train_split, train_pipeline, True)
+val_dataloader = _loader(val_split, test_pipeline, False)
+test_dataloader = _loader(test_split, test_pipeline, False)
+del _loader
+
+# Held-out training subjects have no condition labels: one pool, each
+# tracklet searched among the others.
+val_evaluator = dict(type='ReIDMetric', settings=(('val', None, None), ))
+test_evaluator = dict(type='ReIDMetric')
+
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0,
+        T_max=max_epochs,
+        by_epoch=True,
+        convert_to_iter_based=True)
+]
+optim_wrapper = dict(optimizer=dict(lr=0.1))
+default_hooks = dict(
+    checkpoint=dict(
+        interval=5,
+        save_best='reid/val_rank1',
+        rule='greater',
+        max_keep_ckpts=1))
+custom_hooks = [
+    dict(type='SuperclassRefreshHook', start_epoch=20, interval=1),
+    dict(type='TemperatureScheduleHook', policy='step'),
+]
