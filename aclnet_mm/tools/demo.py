@@ -17,6 +17,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import threading
 import time
 from typing import Dict, List, Optional, Sequence
 
@@ -57,6 +58,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=None,
         help='override the epoch count of both configs')
     parser.add_argument(
+        '--sequential',
+        action='store_true',
+        help='one training at a time with all cores (default: the runs in '
+        'parallel with one thread each when there is a core per run; the '
+        'models are small, so that halves the wall time)')
+    parser.add_argument(
         '--runs',
         nargs='+',
         default=[name for name, _ in DEMO_RUNS],
@@ -67,13 +74,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def run_logged(cmd: List[str],
                log_file: str,
-               echo: Sequence[str] = ('Epoch(val)', )) -> None:
+               echo: Sequence[str] = ('Epoch(val)', ),
+               prefix: str = '',
+               env: Optional[Dict[str, str]] = None) -> None:
     """Run ``cmd``, keep its whole output in ``log_file``, echo some lines.
 
     Args:
         cmd (list[str]): The command.
         log_file (str): Where stdout and stderr go.
         echo (Sequence[str]): Lines containing any of these are printed.
+        prefix (str): Printed before each echoed line.
+        env (dict, optional): Environment of the command.
 
     Raises:
         RuntimeError: If the command fails; the message has the log's tail.
@@ -85,11 +96,13 @@ def run_logged(cmd: List[str],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            bufsize=1)
+            bufsize=1,
+            env=env)
         for line in process.stdout:
             log.write(line)
             if any(key in line for key in echo):
-                print('   ', line.rstrip().split(' - ')[-1], flush=True)
+                message = line.rstrip().split(' - ')[-1]
+                print(f'{prefix}    {message}', flush=True)
         returncode = process.wait()
     if returncode != 0:
         with open(log_file) as log:
@@ -103,31 +116,45 @@ def _last_checkpoint(work_dir: str) -> str:
         return file.read().strip()
 
 
-def _train_and_test(name: str, config: str, work_dir: str,
-                    epochs: Optional[int]) -> Dict[str, float]:
+def _train_and_test(name: str,
+                    config: str,
+                    work_dir: str,
+                    epochs: Optional[int],
+                    threads: Optional[int] = None) -> Dict[str, float]:
+    """Train ``config``, test its last checkpoint, score the dump."""
     run_dir = osp.join(work_dir, name)
+    env = dict(os.environ)
+    if threads is not None:
+        env['OMP_NUM_THREADS'] = str(threads)
     options = []
     if epochs is not None:
         options = [
             '--cfg-options', f'train_cfg.max_epochs={epochs}',
             f'param_scheduler.0.T_max={epochs}'
         ]
-    print(f'[{name}] training {config}', flush=True)
+    prefix = f'[{name}]'
+    print(f'{prefix} training {config}', flush=True)
     start = time.time()
-    run_logged([
+    train_cmd = [
         sys.executable, '-m', 'aclnet_mm.tools.train', config, '--work-dir',
         run_dir, *options
-    ], osp.join(run_dir, 'train.log'))
+    ]
+    run_logged(
+        train_cmd, osp.join(run_dir, 'train.log'), prefix=prefix, env=env)
     checkpoint = _last_checkpoint(run_dir)
     dump = osp.join(run_dir, 'test_pred.pkl')
-    print(f'[{name}] testing {checkpoint}', flush=True)
-    run_logged([
+    print(f'{prefix} testing {checkpoint}', flush=True)
+    test_cmd = [
         sys.executable, '-m', 'aclnet_mm.tools.test', config, checkpoint,
         '--work-dir',
         osp.join(run_dir, 'test'), '--dump', dump
-    ],
-               osp.join(run_dir, 'test.log'),
-               echo=('Epoch(test)', ))
+    ]
+    run_logged(
+        test_cmd,
+        osp.join(run_dir, 'test.log'),
+        echo=('Epoch(test)', ),
+        prefix=prefix,
+        env=env)
     stream = load_stream_scores(dump, name=name)
     top1, top5 = top_k_accuracy(stream.scores, stream.labels, topk=(1, 5))
     return dict(
@@ -171,11 +198,31 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
             convert_pose_classification_kit
         print(f'preparing the embedded dataset: {ANN_FILE}', flush=True)
         convert_pose_classification_kit(out_file=ANN_FILE)
-    results = {}
-    for name, config in DEMO_RUNS:
-        if name in args.runs:
+    runs = [(name, config) for name, config in DEMO_RUNS if name in args.runs]
+    results, errors = {}, []
+    parallel = not args.sequential and (os.cpu_count() or 1) >= len(runs)
+    threads = max(1, (os.cpu_count() or 1) // len(runs)) if parallel \
+        else None
+
+    def work(name: str, config: str) -> None:
+        try:
             results[name] = _train_and_test(name, config, args.work_dir,
-                                            args.epochs)
+                                            args.epochs, threads)
+        except Exception as err:  # reported after all runs end
+            errors.append(err)
+
+    if parallel:
+        workers = [threading.Thread(target=work, args=run) for run in runs]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    else:
+        for run in runs:
+            work(*run)
+    if errors:
+        raise errors[0]
+    results = {name: results[name] for name, _ in runs}
 
     print('\n== test split of the embedded set (last checkpoint) ==')
     print(f'{"run":<8} {"top1":>7} {"top5":>7} {"mean1":>7} {"minutes":>8}')
