@@ -1,2 +1,10 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-__all__ = []
+from .inference import (InferenceResult, SkeletonInput, inference_skeleton,
+                        inference_skeleton_streams, init_recognizer,
+                        load_skeleton, model_expectations, prepare_skeleton)
+
+__all__ = [
+    'InferenceResult', 'SkeletonInput', 'inference_skeleton',
+    'inference_skeleton_streams', 'init_recognizer', 'load_skeleton',
+    'model_expectations', 'prepare_skeleton'
+]

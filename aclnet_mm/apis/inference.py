@@ -1,0 +1,488 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Inference on raw skeleton arrays, skeleton files and MMPose outputs.
+
+The model side is MMAction2's: :func:`init_recognizer` builds the recognizer
+from its config and :func:`inference_skeleton` runs the config's own test
+pipeline (``GenSkeFeat``, ``UniformSampleFrames``, ...) on a sample made from
+the keypoints, exactly as ``PoseDataset`` would have built it.
+
+Example::
+
+    >>> from aclnet_mm.apis import inference_skeleton, init_recognizer
+    >>> model = init_recognizer('configs/aclnet/....py', 'epoch_30.pth')
+    >>> result = inference_skeleton(model, 'pose.json', topk=3)
+    >>> result.names, result.scores
+"""
+import json
+import os.path as osp
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmaction.apis import inference_recognizer
+from mmaction.apis import init_recognizer as _mmaction_init_recognizer
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+from torch import nn
+
+from aclnet_mm.evaluation.functional.fusion import fuse_scores
+from aclnet_mm.models.utils.graph import get_layout, list_layouts
+
+__all__ = [
+    'SkeletonInput', 'InferenceResult', 'init_recognizer', 'load_skeleton',
+    'model_expectations', 'prepare_skeleton', 'inference_skeleton',
+    'inference_skeleton_streams'
+]
+
+ConfigLike = Union[str, Path, Config]
+ModelLike = Union[nn.Module, ConfigLike]
+
+
+@dataclass
+class SkeletonInput:
+    """Keypoints in PoseDataset's layout.
+
+    Attributes:
+        keypoint (np.ndarray): ``(M, T, V, C)`` coordinates, C = 2 or 3.
+        keypoint_score (np.ndarray, optional): ``(M, T, V)`` confidences.
+    """
+    keypoint: np.ndarray
+    keypoint_score: Optional[np.ndarray] = None
+
+    @property
+    def channels(self) -> int:
+        """Channels per joint, the score counted as one."""
+        return self.keypoint.shape[-1] + int(self.keypoint_score is not None)
+
+
+@dataclass
+class InferenceResult:
+    """Top-k prediction of one sample.
+
+    Attributes:
+        labels (list[int]): Class indices, best first.
+        scores (list[float]): Their (fused) probabilities.
+        names (list[str], optional): Their class names when known.
+        pred_score (np.ndarray): Scores of every class, ``(num_classes, )``.
+    """
+    labels: List[int]
+    scores: List[float]
+    names: Optional[List[str]] = None
+    pred_score: np.ndarray = field(default=None, repr=False)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-friendly dict (without the full score vector)."""
+        return dict(labels=self.labels, names=self.names, scores=self.scores)
+
+
+def init_recognizer(config: ConfigLike,
+                    checkpoint: Optional[str] = None,
+                    device: Optional[Union[str, torch.device]] = None,
+                    cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build a recognizer from a config and load its checkpoint.
+
+    Args:
+        config (str | Path | Config): The config file or object.
+        checkpoint (str, optional): Weights to load. Defaults to None.
+        device (str | torch.device, optional): Defaults to ``'cuda:0'`` when
+            CUDA is available, else ``'cpu'``.
+        cfg_options (dict, optional): Overrides merged into the config.
+
+    Returns:
+        nn.Module: The recognizer in eval mode, its config in ``model.cfg``.
+    """
+    if isinstance(config, (str, Path)):
+        config = Config.fromfile(str(config))
+    if cfg_options:
+        config.merge_from_dict(cfg_options)
+    if device is None:
+        device = 'cuda:0' if torch.cuda.is_available() else 'cpu'
+    return _mmaction_init_recognizer(config, checkpoint, device=device)
+
+
+def _stack_frames(frames: Sequence[Any]) -> np.ndarray:
+    """Stack per-frame ``(M_t, V, C)`` or ``(V, C)`` arrays to (M, T, V, C).
+
+    Frames with fewer people are padded with zeros (PoseDataset's
+    convention for a missing person).
+    """
+    arrays = []
+    for t, frame in enumerate(frames):
+        frame = np.asarray(frame, dtype=np.float32)
+        if frame.ndim == 2:
+            frame = frame[None]
+        if frame.ndim != 3:
+            raise ValueError(
+                f'frame {t}: expected (V, C) or (M, V, C) keypoints, got '
+                f'shape {frame.shape}')
+        arrays.append(frame)
+    if not arrays:
+        raise ValueError('no frames given')
+    shapes = {a.shape[1:] for a in arrays if a.shape[0]}
+    if len(shapes) > 1:
+        raise ValueError(f'frames disagree on (V, C): {sorted(shapes)}')
+    joints, channels = shapes.pop() if shapes else arrays[0].shape[1:]
+    people = max(a.shape[0] for a in arrays)
+    out = np.zeros((people, len(arrays), joints, channels), np.float32)
+    for t, frame in enumerate(arrays):
+        out[:frame.shape[0], t] = frame
+    return out
+
+
+def _mmpose_frames(data: Any) -> List[List[dict]]:
+    """Instances per frame from any of MMPose's JSON outputs."""
+    if isinstance(data, dict) and 'instance_info' in data:
+        data = data['instance_info']  # demo/topdown_demo_with_mmdet.py
+    if isinstance(data, dict) and 'instances' in data:
+        data = [data]
+    if not isinstance(data, list) or not data:
+        raise ValueError('not an MMPose result: expected a list of frames '
+                         "({'frame_id', 'instances'}) or of instances")
+    if all(isinstance(d, dict) and 'instances' in d for d in data):
+        data = sorted(data, key=lambda d: d.get('frame_id', 0))
+        return [list(d['instances']) for d in data]
+    if all(isinstance(d, dict) and 'keypoints' in d for d in data):
+        return [data]  # MMPoseInferencer on one image
+    raise ValueError('not an MMPose result: every entry must have '
+                     "'instances' (video) or 'keypoints' (image)")
+
+
+def _from_mmpose(data: Any) -> SkeletonInput:
+    frames = _mmpose_frames(data)
+    coords, scores = [], []
+    for instances in frames:
+        kps = [np.asarray(i['keypoints'], np.float32) for i in instances]
+        coords.append(np.stack(kps) if kps else np.zeros((0, 0, 0)))
+        scs = [
+            np.asarray(
+                i.get('keypoint_scores', np.ones(len(i['keypoints']))),
+                np.float32) for i in instances
+        ]
+        scores.append(np.stack(scs)[..., None] if scs else np.zeros((0, 0, 1)))
+    return SkeletonInput(_stack_frames(coords), _stack_frames(scores)[..., 0])
+
+
+def load_skeleton(
+        source: Any,
+        keypoint_score: Optional[np.ndarray] = None) -> SkeletonInput:
+    """Read keypoints from an array, a list of frames or a file.
+
+    Args:
+        source: One of
+
+            - an array ``(M, T, V, C)`` (or ``(T, V, C)`` for one person);
+              the last channel may be a score (see :func:`prepare_skeleton`);
+            - a list of per-frame ``(V, C)`` / ``(M, V, C)`` arrays;
+            - a ``dict`` with ``keypoint`` (and ``keypoint_score``), as in a
+              PoseDataset annotation;
+            - a ``.npy`` file (an array), ``.npz`` file (``keypoint`` and
+              optional ``keypoint_score``, or a single array), or ``.json``
+              file in MMPose's output format (video: a list of
+              ``{'frame_id', 'instances': [{'keypoints',
+              'keypoint_scores'}]}``, or ``{'instance_info': ...}``; image:
+              a list of instances).
+        keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores for an
+            array input.
+
+    Returns:
+        SkeletonInput: The keypoints, ``(M, T, V, C)``.
+    """
+    if isinstance(source, (str, Path)):
+        path = str(source)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'no such skeleton file: {path}')
+        ext = osp.splitext(path)[1].lower()
+        if ext == '.npy':
+            source = np.load(path)
+        elif ext == '.npz':
+            with np.load(path) as npz:
+                if 'keypoint' in npz:
+                    source = {k: npz[k] for k in npz.files}
+                elif len(npz.files) == 1:
+                    source = npz[npz.files[0]]
+                else:
+                    raise ValueError(
+                        f'{path}: expected a "keypoint" array (and '
+                        f'optionally "keypoint_score"), got {npz.files}')
+        elif ext == '.json':
+            with open(path) as f:
+                return _from_mmpose(json.load(f))
+        else:
+            raise ValueError(f'{path}: unsupported skeleton file type '
+                             f'{ext!r}; use .npy, .npz or .json (MMPose)')
+    if isinstance(source, dict):
+        keypoint_score = source.get('keypoint_score', keypoint_score)
+        source = source['keypoint']
+    if isinstance(source, (list, tuple)):
+        keypoint = _stack_frames(source)
+    else:
+        keypoint = np.asarray(source, dtype=np.float32)
+        if keypoint.ndim == 3:
+            keypoint = keypoint[None]
+        if keypoint.ndim != 4:
+            raise ValueError(
+                'expected keypoints of shape (M, T, V, C) or (T, V, C), got '
+                f'shape {keypoint.shape}')
+    if keypoint_score is not None:
+        keypoint_score = np.asarray(keypoint_score, dtype=np.float32)
+        if keypoint_score.ndim == 2:
+            keypoint_score = keypoint_score[None]
+        if keypoint_score.shape != keypoint.shape[:3]:
+            raise ValueError(
+                f'keypoint_score has shape {keypoint_score.shape}; expected '
+                f'(M, T, V) = {keypoint.shape[:3]} to match the keypoints')
+    return SkeletonInput(keypoint, keypoint_score)
+
+
+def _test_pipeline_cfg(cfg: Config) -> list:
+    if cfg.get('test_pipeline') is not None:
+        return cfg.test_pipeline
+    return cfg.test_dataloader.dataset.pipeline
+
+
+def model_expectations(cfg: Config) -> Dict[str, Any]:
+    """What a config's test pipeline and backbone expect of one sample.
+
+    Args:
+        cfg (Config): The model's config.
+
+    Returns:
+        dict: ``layout`` (name or dict, may be None), ``num_joints``,
+        ``in_channels`` (per joint and feature stream, may be None) and
+        ``dim`` (2, 3 or None when the pipeline does not say).
+    """
+    # Reuse the validator's reading of configs, so both agree.
+    from aclnet_mm.datasets.validation import (_default_in_channels,
+                                               _pipeline_expectations)
+    backbone = cfg.model.get('backbone') or {}
+    pipe = _pipeline_expectations(_test_pipeline_cfg(cfg))
+    layout = (backbone.get('graph_cfg') or {}).get('layout')
+    if layout is None:
+        layout = pipe['ske_dataset']
+    try:
+        num_joints = get_layout(layout).num_node if layout else None
+    except KeyError:
+        num_joints = None
+    total = _default_in_channels(backbone) if backbone else None
+    in_channels = None
+    if total is not None and total % pipe['num_feats'] == 0:
+        in_channels = total // pipe['num_feats']
+    return dict(
+        layout=layout,
+        num_joints=num_joints,
+        in_channels=in_channels,
+        dim=pipe['dim'])
+
+
+def _joint_hint(num_joints: int) -> str:
+    names = [n for n in list_layouts() if get_layout(n).num_node == num_joints]
+    if not names:
+        return f'no registered layout has {num_joints} joints'
+    return f'layouts with {num_joints} joints: {", ".join(names)}'
+
+
+def prepare_skeleton(skeleton: SkeletonInput,
+                     expect: Dict[str, Any]) -> SkeletonInput:
+    """Check keypoints against a model and bring them to its channels.
+
+    A channel count one above the model's means a trailing score channel;
+    one below (2D only) means missing scores, which are set to 1.
+
+    Args:
+        skeleton (SkeletonInput): The keypoints.
+        expect (dict): From :func:`model_expectations`.
+
+    Returns:
+        SkeletonInput: Keypoints with ``keypoint`` and ``keypoint_score``
+        split so that the test pipeline yields the model's channels.
+
+    Raises:
+        ValueError: On a joint count or 2D / 3D mismatch, naming what the
+            config expects and what was given.
+    """
+    kp, score = skeleton.keypoint, skeleton.keypoint_score
+    num_joints, layout = expect.get('num_joints'), expect.get('layout')
+    if num_joints is not None and kp.shape[2] != num_joints:
+        raise ValueError(
+            f'the keypoints have {kp.shape[2]} joints (shape (M, T, V, C) = '
+            f'{kp.shape}), but the layout of the config, {layout!r}, has '
+            f'{num_joints}; {_joint_hint(kp.shape[2])}. Convert the '
+            'keypoints or use a model trained on that layout')
+    dim, channels = expect.get('dim'), expect.get('in_channels')
+    given = skeleton.channels
+    if dim == 3 and kp.shape[-1] == 2:
+        raise ValueError(
+            'the config expects 3D keypoints (x, y, z), got 2D keypoints '
+            f'(C = 2, shape {kp.shape}); use a 2D model for 2D poses')
+    if dim == 2 and kp.shape[-1] == 4:
+        raise ValueError(
+            'the config expects 2D keypoints (x, y[, score]), got C = 4 '
+            f'(3D with a score?, shape {kp.shape}); use a 3D model')
+    if channels is None or given == channels:
+        if dim == 2 and score is None and kp.shape[-1] == 3:
+            return SkeletonInput(kp[..., :2], kp[..., 2])
+        return SkeletonInput(kp, score)
+    if given == channels + 1 and dim != 2:
+        # A trailing score (e.g. 3D + confidence) the model does not take.
+        if score is not None:
+            return SkeletonInput(kp, None)
+        return SkeletonInput(kp[..., :channels], None)
+    if given == channels - 1 and kp.shape[-1] == 2 and dim != 3:
+        return SkeletonInput(kp, np.ones(kp.shape[:3], np.float32))
+    kinds = {2: '2D (x, y, score) or (x, y)', 3: '3D (x, y, z)'}
+    wanted = kinds.get(dim, f'{channels} channels')
+    raise ValueError(f'the config expects {channels} input channels per joint '
+                     f'({wanted}); got C = {kp.shape[-1]}'
+                     f'{" plus a score" if score is not None else ""} '
+                     f'(shape {kp.shape})')
+
+
+def _class_names(cfg: Config, num_classes: int) -> Optional[List[str]]:
+    names = cfg.get('class_names')
+    if names is None:
+        dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+        names = (dataset.get('metainfo') or {}).get('classes')
+    if isinstance(names, str):
+        if not osp.isfile(names):
+            return None
+        with open(names) as f:
+            names = [line.strip() for line in f if line.strip()]
+    if names is None or len(names) != num_classes:
+        return None
+    return [str(n) for n in names]
+
+
+def _as_model(model: ModelLike, checkpoint: Optional[str],
+              device: Optional[str]) -> nn.Module:
+    if isinstance(model, nn.Module):
+        return model
+    return init_recognizer(model, checkpoint, device=device)
+
+
+def _pose_sample(skeleton: SkeletonInput, img_shape: Tuple[int, int]) -> dict:
+    sample = dict(
+        keypoint=skeleton.keypoint.astype(np.float32),
+        total_frames=skeleton.keypoint.shape[1],
+        img_shape=tuple(img_shape),
+        original_shape=tuple(img_shape),
+        start_index=0,
+        modality='Pose',
+        label=-1)
+    if skeleton.keypoint_score is not None:
+        sample['keypoint_score'] = skeleton.keypoint_score.astype(np.float32)
+    return sample
+
+
+def _predict(model: nn.Module, source: Any, keypoint_score,
+             img_shape) -> np.ndarray:
+    cfg = model.cfg
+    skeleton = load_skeleton(source, keypoint_score)
+    skeleton = prepare_skeleton(skeleton, model_expectations(cfg))
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    pipeline = Compose(_test_pipeline_cfg(cfg))
+    result = inference_recognizer(model, _pose_sample(skeleton, img_shape),
+                                  pipeline)
+    return result.pred_score.detach().cpu().numpy().astype(np.float64)
+
+
+def _topk(scores: np.ndarray, topk: int,
+          names: Optional[Sequence[str]]) -> InferenceResult:
+    order = np.argsort(-scores, kind='stable')[:max(1, topk)]
+    labels = [int(i) for i in order]
+    return InferenceResult(
+        labels=labels,
+        scores=[float(scores[i]) for i in labels],
+        names=[names[i] for i in labels] if names else None,
+        pred_score=scores)
+
+
+def inference_skeleton(model: ModelLike,
+                       keypoints: Any,
+                       checkpoint: Optional[str] = None,
+                       keypoint_score: Optional[np.ndarray] = None,
+                       topk: int = 5,
+                       class_names: Optional[Sequence[str]] = None,
+                       img_shape: Tuple[int, int] = (1080, 1920),
+                       device: Optional[str] = None) -> InferenceResult:
+    """Recognise the action in one skeleton sequence.
+
+    Args:
+        model (nn.Module | str | Config): A recognizer from
+            :func:`init_recognizer`, or its config (then give
+            ``checkpoint``).
+        keypoints: Anything :func:`load_skeleton` reads.
+        checkpoint (str, optional): Weights, when ``model`` is a config.
+        keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores of an
+            array input.
+        topk (int): How many classes to return. Defaults to 5.
+        class_names (Sequence[str], optional): Defaults to the config's
+            ``class_names`` (a list or a text file, one name a line) or the
+            test dataset's ``metainfo['classes']``.
+        img_shape (tuple[int, int]): ``(h, w)`` for pipelines that
+            normalise 2D pixels (``PreNormalize2D``). Defaults to
+            ``(1080, 1920)``.
+        device (str, optional): Used when building from a config.
+
+    Returns:
+        InferenceResult: The top-k labels, names and scores.
+    """
+    model = _as_model(model, checkpoint, device)
+    scores = _predict(model, keypoints, keypoint_score, img_shape)
+    names = class_names or _class_names(model.cfg, len(scores))
+    return _topk(scores, topk, names)
+
+
+def inference_skeleton_streams(
+        models: Sequence[ModelLike],
+        keypoints: Any,
+        checkpoints: Optional[Sequence[str]] = None,
+        weights: Optional[Sequence[float]] = None,
+        keypoint_score: Optional[np.ndarray] = None,
+        topk: int = 5,
+        class_names: Optional[Sequence[str]] = None,
+        img_shape: Tuple[int, int] = (1080, 1920),
+        device: Optional[str] = None) -> InferenceResult:
+    """Multi-stream inference: one model per stream, scores fused.
+
+    Each model (e.g. joint, bone, joint-motion, bone-motion) runs its own
+    test pipeline on the same keypoints; the probabilities are summed with
+    ``weights`` (as ``tools/ensemble.py`` does for dumps) and divided by the
+    weights' sum so that they stay probabilities.
+
+    Args:
+        models (Sequence): Recognizers or configs, one per stream.
+        keypoints: Anything :func:`load_skeleton` reads.
+        checkpoints (Sequence[str], optional): One per config in
+            ``models``.
+        weights (Sequence[float], optional): Fusion weights, e.g.
+            ``(2, 2, 1, 1)`` for J, B, JM, BM. Defaults to equal weights.
+        keypoint_score, topk, class_names, img_shape, device: As in
+            :func:`inference_skeleton`.
+
+    Returns:
+        InferenceResult: The top-k of the fused scores.
+    """
+    if not models:
+        raise ValueError('no stream models given')
+    if checkpoints is not None and len(checkpoints) != len(models):
+        raise ValueError(f'got {len(checkpoints)} checkpoints for '
+                         f'{len(models)} streams')
+    built = [
+        _as_model(m, checkpoints[i] if checkpoints else None, device)
+        for i, m in enumerate(models)
+    ]
+    scores = [
+        _predict(m, keypoints, keypoint_score, img_shape)[None] for m in built
+    ]
+    sizes = {s.shape[1] for s in scores}
+    if len(sizes) > 1:
+        raise ValueError(f'the streams disagree on the number of classes: '
+                         f'{[s.shape[1] for s in scores]}')
+    fused = fuse_scores(scores, weights)[0]
+    total = float(np.sum(weights)) if weights is not None else len(scores)
+    fused = fused / total
+    names = class_names or _class_names(built[0].cfg, len(fused))
+    return _topk(fused, topk, names)
