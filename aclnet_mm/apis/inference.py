@@ -128,7 +128,8 @@ def _stack_frames(frames: Sequence[Any]) -> np.ndarray:
     people = max(a.shape[0] for a in arrays)
     out = np.zeros((people, len(arrays), joints, channels), np.float32)
     for t, frame in enumerate(arrays):
-        out[:frame.shape[0], t] = frame
+        if frame.shape[0]:
+            out[:frame.shape[0], t] = frame
     return out
 
 

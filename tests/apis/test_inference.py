@@ -1,0 +1,206 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Inference on raw skeletons: inputs, checks, pipeline, fusion, CLI."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from aclnet_mm.apis import (inference_skeleton, inference_skeleton_streams,
+                            init_recognizer, load_skeleton, model_expectations,
+                            prepare_skeleton)
+from aclnet_mm.apis.infer import main as infer_main
+
+CLASSES = ('a', 'b', 'c', 'd')
+
+
+def _config(feats=('j', ), layout='coco', dim=None) -> Config:
+    pipeline = []
+    if dim == 3:
+        pipeline.append(dict(type='PreNormalize3D'))
+    pipeline += [
+        dict(type='GenSkeFeat', dataset=layout, feats=list(feats)),
+        dict(
+            type='UniformSampleFrames',
+            clip_len=8,
+            num_clips=2,
+            test_mode=True),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackActionInputs')
+    ]
+    return Config(
+        dict(
+            default_scope='mmaction',
+            class_names=list(CLASSES),
+            model=dict(
+                type='RecognizerGCN',
+                backbone=dict(
+                    type='CTRGCN',
+                    graph_cfg=dict(layout=layout, mode='spatial'),
+                    in_channels=3 * len(feats),
+                    base_channels=8,
+                    num_stages=2,
+                    inflate_stages=(),
+                    down_stages=(),
+                    num_person=2),
+                cls_head=dict(type='GCNHead', num_classes=4, in_channels=8)),
+            test_pipeline=pipeline))
+
+
+@pytest.fixture(scope='module')
+def model():
+    torch.manual_seed(0)
+    return init_recognizer(_config(), device='cpu')
+
+
+def _sample(m=2, t=20, v=17, seed=0):
+    rng = np.random.default_rng(seed)
+    kp = rng.normal(size=(m, t, v, 2)).astype(np.float32)
+    score = rng.uniform(size=(m, t, v)).astype(np.float32)
+    return kp, score
+
+
+def test_load_skeleton_arrays_and_frames():
+    kp, score = _sample()
+    s = load_skeleton(kp[0])  # (T, V, C): one person
+    assert s.keypoint.shape == (1, 20, 17, 2) and s.keypoint_score is None
+    s = load_skeleton(kp, keypoint_score=score)
+    np.testing.assert_array_equal(s.keypoint_score, score)
+    # Frames with 2, 1 and 0 people: zero-padded to M = 2.
+    frames = [kp[:, 0], kp[0, 1], np.zeros((0, 17, 2))]
+    s = load_skeleton(frames)
+    assert s.keypoint.shape == (2, 3, 17, 2)
+    np.testing.assert_array_equal(s.keypoint[:, 0], kp[:, 0])
+    np.testing.assert_array_equal(s.keypoint[0, 1], kp[0, 1])
+    assert not s.keypoint[1, 1].any() and not s.keypoint[:, 2].any()
+    with pytest.raises(ValueError, match=r'\(M, T, V, C\)'):
+        load_skeleton(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match='keypoint_score'):
+        load_skeleton(kp, keypoint_score=score[:, :5])
+
+
+def test_load_skeleton_files(tmp_path):
+    kp, score = _sample(m=1, t=3, v=4)
+    np.save(tmp_path / 'a.npy', kp)
+    np.testing.assert_array_equal(
+        load_skeleton(str(tmp_path / 'a.npy')).keypoint, kp)
+    np.savez(tmp_path / 'b.npz', keypoint=kp, keypoint_score=score)
+    s = load_skeleton(tmp_path / 'b.npz')
+    np.testing.assert_array_equal(s.keypoint_score, score)
+    # MMPose video output, frames out of order; one frame without people.
+    frames = [
+        dict(
+            frame_id=t,
+            instances=[
+                dict(
+                    keypoints=kp[0, t].tolist(),
+                    keypoint_scores=score[0, t].tolist(),
+                    bbox=[[0, 0, 1, 1]])
+            ] if t != 1 else []) for t in (2, 0, 1)
+    ]
+    (tmp_path / 'v.json').write_text(json.dumps(frames))
+    s = load_skeleton(str(tmp_path / 'v.json'))
+    assert s.keypoint.shape == (1, 3, 4, 2)
+    np.testing.assert_allclose(s.keypoint[0, [0, 2]], kp[0, [0, 2]])
+    np.testing.assert_allclose(s.keypoint_score[0, 2], score[0, 2])
+    assert not s.keypoint[0, 1].any()
+    # topdown_demo_with_mmdet.py wraps frames in instance_info.
+    (tmp_path / 'w.json').write_text(
+        json.dumps(dict(meta_info={}, instance_info=frames)))
+    np.testing.assert_array_equal(
+        load_skeleton(str(tmp_path / 'w.json')).keypoint, s.keypoint)
+    # MMPoseInferencer on one image: a list of instances.
+    (tmp_path / 'i.json').write_text(
+        json.dumps([dict(keypoints=kp[0, 0].tolist())] * 2))
+    s = load_skeleton(str(tmp_path / 'i.json'))
+    assert s.keypoint.shape == (2, 1, 4, 2)
+    np.testing.assert_array_equal(s.keypoint_score, np.ones((2, 1, 4)))
+    with pytest.raises(ValueError, match='unsupported'):
+        (tmp_path / 'x.txt').write_text('')
+        load_skeleton(str(tmp_path / 'x.txt'))
+    with pytest.raises(ValueError, match='MMPose'):
+        (tmp_path / 'bad.json').write_text(json.dumps([dict(a=1)]))
+        load_skeleton(str(tmp_path / 'bad.json'))
+
+
+def test_expectations_and_errors():
+    expect = model_expectations(_config())
+    assert expect == dict(
+        layout='coco', num_joints=17, in_channels=3, dim=None)
+    kp, score = _sample()
+    with pytest.raises(ValueError) as err:
+        prepare_skeleton(load_skeleton(np.zeros((1, 5, 25, 3))), expect)
+    msg = str(err.value)
+    assert '25 joints' in msg and "'coco'" in msg and 'has 17' in msg
+    assert 'nturgb+d' in msg  # the layouts that do have 25 joints
+    expect3d = model_expectations(_config(layout='nturgb+d', dim=3))
+    assert expect3d['dim'] == 3 and expect3d['num_joints'] == 25
+    with pytest.raises(ValueError, match='expects 3D.*got 2D'):
+        prepare_skeleton(load_skeleton(np.zeros((1, 5, 25, 2))), expect3d)
+    with pytest.raises(ValueError, match='expects 3 input channels'):
+        prepare_skeleton(load_skeleton(np.zeros((1, 5, 17, 5))), expect)
+    # 3D + score: the score is dropped; 2D without score: ones.
+    s = prepare_skeleton(load_skeleton(np.ones((1, 5, 25, 4))), expect3d)
+    assert s.keypoint.shape[-1] == 3 and s.keypoint_score is None
+    s = prepare_skeleton(load_skeleton(kp), expect)
+    np.testing.assert_array_equal(s.keypoint_score, np.ones(kp.shape[:3]))
+
+
+def test_inference_matches_model_on_pose_sample(model):
+    kp, score = _sample()
+    result = inference_skeleton(
+        model, dict(keypoint=kp, keypoint_score=score), topk=3)
+    # Same sample through the model directly (what PoseDataset feeds).
+    from mmengine.dataset import Compose, pseudo_collate
+    data = Compose(model.cfg.test_pipeline)(
+        dict(
+            keypoint=kp,
+            keypoint_score=score,
+            total_frames=20,
+            start_index=0,
+            modality='Pose',
+            label=-1))
+    with torch.no_grad():
+        ref = model.test_step(pseudo_collate([data]))[0].pred_score.numpy()
+    np.testing.assert_allclose(result.pred_score, ref, rtol=1e-6)
+    assert result.labels == list(np.argsort(-ref)[:3])
+    assert result.names == [CLASSES[i] for i in result.labels]
+    assert result.scores == sorted(result.scores, reverse=True)
+    # (x, y, score) in one array gives the same scores.
+    both = np.concatenate([kp, score[..., None]], -1)
+    again = inference_skeleton(model, both, topk=4)
+    np.testing.assert_allclose(again.pred_score, ref, rtol=1e-6)
+    assert again.to_dict()['names'] == [CLASSES[i] for i in again.labels]
+
+
+def test_streams_fuse_weighted_mean(tmp_path):
+    torch.manual_seed(1)
+    joint = init_recognizer(_config(), device='cpu')
+    bone = init_recognizer(_config(feats=('b', )), device='cpu')
+    kp, score = _sample(seed=3)
+    sample = dict(keypoint=kp, keypoint_score=score)
+    pj = inference_skeleton(joint, sample).pred_score
+    pb = inference_skeleton(bone, sample).pred_score
+    fused = inference_skeleton_streams([joint, bone], sample, weights=(2, 1))
+    np.testing.assert_allclose(fused.pred_score, (2 * pj + pb) / 3)
+    assert fused.labels[0] == int(np.argmax(2 * pj + pb))
+
+    # The CLI on files, with a second stream.
+    for name, m in (('j', joint), ('b', bone)):
+        m.cfg.dump(str(tmp_path / f'{name}.py'))
+        torch.save(dict(state_dict=m.state_dict()), tmp_path / f'{name}.pth')
+    np.savez(tmp_path / 'in.npz', **sample)
+    out = tmp_path / 'out.json'
+    cli = infer_main([
+        str(tmp_path / 'j.py'),
+        str(tmp_path / 'j.pth'),
+        str(tmp_path / 'in.npz'), '--streams',
+        str(tmp_path / 'b.py'),
+        str(tmp_path / 'b.pth'), '--weights', '2', '1', '--topk', '2',
+        '--device', 'cpu', '--out',
+        str(out)
+    ])
+    np.testing.assert_allclose(cli.pred_score, fused.pred_score, rtol=1e-6)
+    assert json.loads(out.read_text())['labels'] == fused.labels[:2]
