@@ -213,7 +213,9 @@ class ACLNetHead(GCNHead):
     def _inter_stats(self, labels: Tensor) -> Dict[str, Tensor]:
         """Temperature and superclass sizes of the inter-class loss."""
         loss_inter = self.loss_inter
-        present = torch.bincount(labels, minlength=loss_inter.num_classes) > 0
+        # Not bincount: on CUDA it reads the largest label back to the host.
+        present = labels.new_zeros(loss_inter.num_classes, dtype=torch.bool)
+        present = present.index_fill(0, labels, True)
         tau = loss_inter.class_tau.float()
         sizes = loss_inter.superclass_sizes().float()
         return dict(

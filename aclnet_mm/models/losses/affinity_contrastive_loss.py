@@ -252,11 +252,16 @@ class AffinityContrastiveLoss(nn.Module):
         Returns:
             Tensor: 0-d loss.
         """
+        z = self.proj(feats).to(self.prototypes.dtype)
+        preds = logits.detach().argmax(dim=1)
+        # Prototype sums, cosines and the softmax stay in the prototypes'
+        # float32 under bf16/fp16 autocast.
+        with torch.autocast(device_type=z.device.type, enabled=False):
+            return self._forward(z, labels.reshape(-1).long(), preds)
+
+    def _forward(self, z: Tensor, labels: Tensor, preds: Tensor) -> Tensor:
         stats_active, loss_active, refresh_pending = self._flags()
         num_classes = self.num_classes
-        labels = labels.reshape(-1).long()
-        preds = logits.detach().argmax(dim=1)
-        z = self.proj(feats).to(self.prototypes.dtype)
 
         # Local statistics, summed over the ranks in one collective.
         confusion = batch_confusion(labels, preds, num_classes, z.dtype)
