@@ -1,0 +1,91 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""``tools/benchmark.py`` at tiny sizes: structure of its JSON and tables.
+
+No timing is asserted: the figures depend on the machine.
+"""
+import json
+
+import pytest
+import torch
+
+from aclnet_mm.tools.benchmark import HostReadCounter, to_markdown
+
+_TINY = ('--batch-sizes', '2', '--num-classes', '12', '--frames', '4',
+         '--raw-frames', '10', '--base-channels', '8', '--queue-size', '8',
+         '--refresh-classes', '12', '20', '--streams', 'j', 'km',
+         '--pipeline-samples', '2', '--warmup', '1', '--steps', '2',
+         '--threads', '1')
+
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory, run_tool):
+    out = tmp_path_factory.mktemp('bench')
+    json_path, md_path = out / 'bench.json', out / 'bench.md'
+    stdout = run_tool('benchmark', *_TINY, '--json', json_path, '--markdown',
+                      md_path)
+    return stdout, json.loads(json_path.read_text()), md_path.read_text()
+
+
+def test_json_structure(tiny_run):
+    _, results, _ = tiny_run
+    assert results['config']['device'] == 'cpu'
+    assert results['machine']['threads'] == 1
+
+    (train, ) = results['train']
+    assert (train['batch_size'], train['num_classes']) == (2, 12)
+    for name in ('ce', 'aclnet'):
+        assert train[f'{name}_step_ms'] > 0
+        assert train[f'{name}_flops'] > 0
+        assert train[f'{name}_tflops_per_s'] == pytest.approx(
+            train[f'{name}_flops'] / train[f'{name}_step_ms'] / 1e9)
+        assert train[f'{name}_peak_mb'] > 0
+        assert train[f'{name}_compile'] == 'off'
+    # The contrastive losses add FLOPs but no host read to the CE step.
+    assert train['aclnet_flops'] > train['ce_flops']
+    assert train['aclnet_host_reads'] == train['ce_host_reads']
+    assert train['overhead_pct'] == pytest.approx(
+        100 * (train['aclnet_step_ms'] / train['ce_step_ms'] - 1))
+    assert train['infer_samples_per_s'] == pytest.approx(2e3 /
+                                                         train['infer_ms'])
+
+    (aux, ) = results['aux_losses']
+    assert aux['aux_ms'] > 0 and aux['host_reads'] == 0
+    assert [r['num_classes'] for r in results['refresh']] == [12, 20]
+    assert [r['stream'] for r in results['pipeline']] == ['j', 'km']
+    assert all(r['samples_per_s'] > 0 for r in results['pipeline'])
+    assert results['reference_h100']['aclnet_step_ms']['16x60'] == 107.
+
+
+def test_markdown_tables(tiny_run):
+    stdout, results, markdown = tiny_run
+    assert markdown.strip() == to_markdown(results).strip()
+    assert markdown.strip() in stdout
+    for header in ('(a) CE step ms', '(b) ACLNet step ms', '(b)-(a) %',
+                   '(c) aux losses ms', '(d) refresh ms',
+                   '(e) samples/s per worker', '(f) infer samples/s'):
+        assert header in markdown
+    rows = [line for line in markdown.splitlines() if line.startswith('|')]
+    # Four tables: header and rule each, then 1 + 1 + 2 + 2 rows.
+    assert len(rows) == 4 * 2 + 6
+    assert all(row.count('|') == rows[0].count('|') for row in rows[:3])
+
+
+def test_host_read_counter_counts_and_restores():
+    x = torch.arange(3.)
+    with HostReadCounter() as reads:
+        x.sum().item()
+        x.tolist()
+        bool(x[0])
+        float(x[1])
+    assert reads.count == 4
+    assert reads.calls == dict(item=1, tolist=1, __bool__=1, __float__=1)
+    # Restored: no counting and no wrapper left behind.
+    assert x.sum().item() == 3.
+    assert 'item' not in torch.Tensor.__dict__
+
+
+def test_host_read_counter_forbids():
+    with pytest.raises(RuntimeError, match='Tensor.item'):
+        with HostReadCounter(forbid=True):
+            torch.ones(1).item()
+    assert torch.ones(1).item() == 1.
