@@ -1,0 +1,78 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Render one sample of a skeleton pickle (or a keypoint file) as a GIF.
+
+With ``--config`` and ``--checkpoint`` the model's prediction is written
+in the title.
+
+Example::
+
+    python tools/visualize/render_skeleton.py data/embedded/body25_2d.pkl \\
+        --index 0 --layout openpose_body25 --out sample.gif --no-invert-y \\
+        --config CONFIG --checkpoint CKPT
+"""
+import argparse
+import pickle
+
+from aclnet_mm.apis import load_skeleton
+from aclnet_mm.visualization import plot_skeleton_strip, render_skeleton_gif
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('source', help='PoseDataset .pkl, .npy/.npz/.json')
+    parser.add_argument('--index', type=int, default=0, help='sample (pkl)')
+    parser.add_argument('--layout', required=True, help='e.g. nturgb+d')
+    parser.add_argument('--out', default='skeleton.gif', help='.gif, .png')
+    parser.add_argument('--frames-dir', help='also write PNG frames here')
+    parser.add_argument('--fps', type=int, default=10)
+    parser.add_argument(
+        '--dim',
+        type=int,
+        choices=(2, 3),
+        help='coordinates per joint; a channel beyond is a score '
+        '(default: 3 for nturgb+d, else 2)')
+    parser.add_argument(
+        '--no-invert-y',
+        action='store_true',
+        help='2D data with y pointing up')
+    parser.add_argument('--config')
+    parser.add_argument('--checkpoint')
+    args = parser.parse_args()
+    title = ''
+    if args.source.endswith('.pkl'):
+        with open(args.source, 'rb') as f:
+            sample = pickle.load(f)['annotations'][args.index]
+        title = f'{sample.get("frame_dir", args.index)} ' \
+            f'(label {sample.get("label")})'
+    else:
+        sample = args.source
+    skeleton = load_skeleton(sample)
+    if args.config:
+        from aclnet_mm.apis import inference_skeleton
+        result = inference_skeleton(
+            args.config, sample, checkpoint=args.checkpoint, topk=1)
+        pred = result.names[0] if result.names else result.labels[0]
+        title = f'{title}\npredicted {pred} ({result.scores[0]:.2f})'
+    kp, score = skeleton.keypoint, skeleton.keypoint_score
+    dim = args.dim or (3 if args.layout == 'nturgb+d' else 2)
+    if kp.shape[-1] > dim:
+        kp, score = kp[..., :dim], kp[..., dim]
+    invert = not args.no_invert_y
+    if args.out.endswith('.gif'):
+        render_skeleton_gif(
+            kp,
+            args.layout,
+            args.out,
+            score,
+            title=title,
+            fps=args.fps,
+            frames_dir=args.frames_dir,
+            invert_y=invert)
+    else:
+        plot_skeleton_strip(
+            kp, args.layout, args.out, score, title=title, invert_y=invert)
+    print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
