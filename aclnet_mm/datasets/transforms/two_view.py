@@ -45,9 +45,17 @@ class SkeletonTwoView(BaseTransform):
     def __init__(self,
                  transforms: Sequence[dict],
                  key_transforms: Optional[Sequence[dict]] = None) -> None:
-        self.query_pipeline = Compose(list(transforms))
-        self.key_pipeline = Compose(
-            list(transforms if key_transforms is None else key_transforms))
+        self.query_pipeline = self._compose(transforms)
+        self.key_pipeline = self._compose(transforms if key_transforms is
+                                          None else key_transforms)
+
+    @staticmethod
+    def _compose(transforms: Sequence[dict]) -> Compose:
+        # MMAction2's registry, whatever the current default scope.
+        return Compose([
+            TRANSFORMS.build(t) if isinstance(t, dict) else t
+            for t in transforms
+        ])
 
     def transform(self, results: Dict) -> Dict:
         """Make and join the two views.
