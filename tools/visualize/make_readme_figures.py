@@ -7,8 +7,9 @@ Trains nothing: it reads the work dir of
 ``vis_data/scalars.json``) and the embedded pickle, and writes PNGs to
 ``docs/figures/``::
 
-    python tools/train.py configs/aclnet/aclnet_aclgcn_1xb16-joint-u24-30e_body25-embedded-keypoint-2d.py \\
-        --work-dir work_dirs/try_aclnet
+    python tools/train.py \\
+        configs/aclnet/aclnet_aclgcn_1xb16-joint-u24-30e_body25-embedded-keypoint-2d.py \\
+        --work-dir work_dirs/try_aclnet  # noqa: E501
     python tools/visualize/make_readme_figures.py work_dirs/try_aclnet
 
 The confusion matrix is computed on the test split with the last

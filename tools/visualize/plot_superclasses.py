@@ -6,7 +6,8 @@ Example::
     python tools/visualize/plot_superclasses.py \\
         work_dirs/x/superclasses_epoch_30.json --out-dir figs --format svg
     # every epoch of a run
-    python tools/visualize/plot_superclasses.py work_dirs/x/superclasses_epoch_*.json
+    python tools/visualize/plot_superclasses.py \\
+        work_dirs/x/superclasses_epoch_*.json
 """
 import argparse
 import os.path as osp
