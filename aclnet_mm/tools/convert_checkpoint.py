@@ -193,7 +193,7 @@ def load_source_checkpoint(
                 f'(--safe-only or {STRICT_LOAD_ENV}=1): {err}') from err
         ckpt = None
         safe_error = err
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
+    except Exception as err:  # corrupt data fails in many ways
         raise _unreadable(filename, err) from err
     if ckpt is None:
         try:
@@ -395,7 +395,10 @@ def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
         with_topology=True)
 
     fc = state_dict['cls_head.fc.weight']
-    num_classes, head_in = int(fc.shape[0]), int(fc.shape[1])
+    # The classifier reads the last block's output: take its width from
+    # there, so that a classifier of another width is a mismatch.
+    num_classes = int(fc.shape[0])
+    head_in = next(w[1] for w in reversed(widths) if w is not None)
     head = dict(
         type='ACLNetHead',
         num_classes=num_classes,
