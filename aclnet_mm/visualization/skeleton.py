@@ -58,10 +58,10 @@ def _draw(ax, kp_t: np.ndarray, layout: SkeletonLayout, limits: np.ndarray,
         ax.scatter(*person.T, s=10, color='black', zorder=3)
     ax.set_xlim(*limits[0])
     if is_3d:
-        # Depth on the screen's horizontal plane, height (y) up.
+        # Camera coordinates (NTU / Kinect): y is height, z is depth.
         ax.set_ylim(*limits[1])
         ax.set_zlim(*limits[2])
-        ax.view_init(elev=-80, azim=-90)
+        ax.view_init(elev=15, azim=-75, vertical_axis='y')
     else:
         ax.set_ylim(*(limits[1][::-1] if invert_y else limits[1]))
         ax.set_aspect('equal')
