@@ -58,7 +58,7 @@ def test_mim_config_names_still_resolve(tmp_path):
     child.write_text(
         "_base_ = 'aclnet_mm::aclnet/"
         "aclnet_aclgcn_1xb16-joint-u24-30e_body25-embedded-keypoint-2d.py'\n"
-        "model = dict(cls_head=dict(loss_inter_weight=0.5))\n")
+        'model = dict(cls_head=dict(loss_inter_weight=0.5))\n')
     cfg = Config.fromfile(str(child))
     assert cfg.model.cls_head.type == 'ACLNetHead'
     assert cfg.model.cls_head.loss_inter_weight == 0.5
