@@ -1,0 +1,14 @@
+# AS-CAL 1 % semi-supervised fine-tuning on NTU60 xview (see the base config).
+_base_ = ['./ascal-semi1p_lstm_1xb32-u150-35e_ntu60-xsub-keypoint-3d.py']
+
+ann_file = 'data/skeleton/ntu60_3d.pkl'
+train_split = 'xview_train'
+test_split = 'xview_val'
+pretrained = 'work_dirs/ascal_lstm_1xb32-reverse-shear-u150-60e_ntu60-xview-keypoint-3d/epoch_60.pth'  # noqa: E501
+
+model = dict(
+    backbone=dict(init_cfg=dict(checkpoint=pretrained)),
+    cls_head=dict(num_classes=60))
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split=train_split))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split=train_split))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split=test_split))

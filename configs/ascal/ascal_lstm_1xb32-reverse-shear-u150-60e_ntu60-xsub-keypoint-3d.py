@@ -1,0 +1,119 @@
+# AS-CAL pretraining, faithful to the reference (LZU-SIAT/AS-CAL): first 150
+# frames, per-frame centring on joint 1, Reverse + Shear drawn independently
+# for the query and the key, a 1-layer LSTM(150 -> 256) whose time-averaged
+# hidden states are the CAE, a momentum LSTM (m = 0.999), a queue of 16384
+# keys, InfoNCE on unnormalised dot products with tau = 0.06; one epoch that
+# only fills the queue, then 60 epochs of SGD 0.01 (x0.1 after the
+# reference's epoch 30, i.e. after 29 training epochs).
+# Validation: k-NN accuracy of the CAE on a validation slice carved from the
+# training subjects (the last 5 % of each class), the rest of the training
+# split being the k-NN bank; the test split is never looked at. The kept
+# model is the last one (as the reference). `tools/test.py` on this config
+# gives the k-NN accuracy on the test split (bank: the training split).
+_base_ = ['../_base_/default_runtime.py']
+
+ann_file = 'data/skeleton/ntu60_3d.pkl'
+train_split = 'xsub_train'
+test_split = 'xsub_val'
+num_classes = 60
+clip_len = 150
+num_person = 2
+train_range = (0., 0.95)
+val_range = (0.95, 1.)
+
+view_pipeline = [
+    dict(type='SkeletonFirstFrames', clip_len=clip_len),
+    dict(type='SkeletonCentre', joint=1),
+    dict(type='SkeletonReverse', prob=0.5),
+    dict(type='SkeletonShear', magnitude=1.0),
+]
+train_pipeline = [
+    dict(type='SkeletonTwoView', transforms=view_pipeline),
+    dict(type='FormatGCNInput', num_person=num_person),
+    dict(type='PackActionInputs')
+]
+feature_pipeline = [
+    dict(type='SkeletonFirstFrames', clip_len=clip_len),
+    dict(type='SkeletonCentre', joint=1),
+    dict(type='FormatGCNInput', num_person=num_person),
+    dict(type='PackActionInputs', meta_keys=('knn_bank', ))
+]
+
+model = dict(
+    type='ASCALRecognizer',
+    backbone=dict(
+        type='SkeletonRNN',
+        in_channels=3,
+        num_joints=25,
+        num_person=num_person,
+        hidden_channels=256,
+        num_layers=1,
+        rnn_type='LSTM',
+        temporal_pool='mean'),
+    feat_dim=256,
+    queue_size=16384,
+    momentum=0.999,
+    loss=dict(type='InfoNCELoss', temperature=0.06, normalize=False))
+
+dataset_type = 'ClassFractionPoseDataset'
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file,
+        split=train_split,
+        class_range=train_range,
+        pipeline=train_pipeline))
+
+# k-NN evaluation sets: the training slice as the bank, then the queries.
+knn_bank = dict(
+    type=dataset_type,
+    ann_file=ann_file,
+    split=train_split,
+    class_range=train_range,
+    extra_info=dict(knn_bank=True),
+    pipeline=feature_pipeline,
+    test_mode=True)
+val_queries = dict(
+    knn_bank, class_range=val_range, extra_info=dict(knn_bank=False))
+test_queries = dict(
+    knn_bank,
+    split=test_split,
+    class_range=(0., 1.),
+    extra_info=dict(knn_bank=False))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='ConcatDataset', datasets=[knn_bank, val_queries]))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='ConcatDataset', datasets=[knn_bank, test_queries]))
+val_evaluator = dict(type='KNNAccuracy', topk=(1, 20))
+test_evaluator = val_evaluator
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=60, val_begin=10, val_interval=10)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
+param_scheduler = [
+    dict(type='MultiStepLR', milestones=[29], gamma=0.1, by_epoch=True)
+]
+custom_hooks = [
+    dict(type='QueueWarmupHook', num_epochs=1),
+    dict(type='MomentumEncoderHook'),
+]
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(interval=10, save_best=None, max_keep_ckpts=2))
+randomness = dict(seed=1)
+auto_scale_lr = dict(enable=False, base_batch_size=32)

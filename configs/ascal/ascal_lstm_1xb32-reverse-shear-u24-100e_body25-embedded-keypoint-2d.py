@@ -1,0 +1,70 @@
+# AS-CAL pretraining on the embedded real data set (OpenPose BODY-25, 2D +
+# confidence, one performer, 20 classes, 24-frame windows split by time into
+# train / val / test). Same recipe as NTU (centring on joint 1, the neck;
+# Reverse + Shear, which for 2D draws the two x/y off-diagonals), scaled to
+# 303 training clips: a queue of 200 keys (the reference's SBU size) and
+# 100 epochs. The LSTM reads 25 joints x (x, y, score) = 75 features.
+_base_ = [
+    './ascal_lstm_1xb32-reverse-shear-u150-60e_ntu60-xsub-keypoint-3d.py'
+]
+
+ann_file = 'data/embedded/body25_2d.pkl'
+clip_len = 24
+num_person = 1
+dataset_type = 'ClassFractionPoseDataset'
+
+view_pipeline = [
+    dict(type='SkeletonFirstFrames', clip_len=clip_len),
+    dict(type='SkeletonCentre', joint=1),
+    dict(type='SkeletonReverse', prob=0.5),
+    dict(type='SkeletonShear', magnitude=1.0),
+]
+train_pipeline = [
+    dict(type='SkeletonTwoView', transforms=view_pipeline),
+    dict(type='FormatGCNInput', num_person=num_person),
+    dict(type='PackActionInputs')
+]
+feature_pipeline = [
+    dict(type='SkeletonFirstFrames', clip_len=clip_len),
+    dict(type='SkeletonCentre', joint=1),
+    dict(type='FormatGCNInput', num_person=num_person),
+    dict(type='PackActionInputs', meta_keys=('knn_bank', ))
+]
+
+model = dict(
+    backbone=dict(in_channels=3, num_joints=25, num_person=num_person),
+    queue_size=200)
+
+train_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        ann_file=ann_file,
+        split='train',
+        class_range=(0., 1.),
+        pipeline=train_pipeline))
+knn_bank = dict(
+    type=dataset_type,
+    ann_file=ann_file,
+    split='train',
+    extra_info=dict(knn_bank=True),
+    pipeline=feature_pipeline,
+    test_mode=True)
+val_queries = dict(knn_bank, split='val', extra_info=dict(knn_bank=False))
+test_queries = dict(knn_bank, split='test', extra_info=dict(knn_bank=False))
+val_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(type='ConcatDataset', datasets=[knn_bank, val_queries]))
+test_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(type='ConcatDataset', datasets=[knn_bank, test_queries]))
+
+train_cfg = dict(max_epochs=100, val_begin=10, val_interval=10)
+param_scheduler = [
+    dict(type='MultiStepLR', milestones=[50], gamma=0.1, by_epoch=True)
+]
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=10, save_best=None, max_keep_ckpts=1))
