@@ -15,6 +15,7 @@ of ``(N, V, 3)`` (x, y, score per detected person-frame).
 """
 import inspect
 import os.path as osp
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
@@ -23,6 +24,7 @@ import mmengine
 import numpy as np
 from mmaction.registry import MODELS
 from mmengine.config import Config
+from mmengine.utils import ProgressBar
 
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
 
@@ -457,7 +459,8 @@ def check_annotations(data: Any,
                       in_channels: Optional[int] = None,
                       dim: Optional[int] = None,
                       skeleton_prefix: Optional[str] = None,
-                      load_skeletons: bool = False) -> ValidationReport:
+                      load_skeletons: bool = False,
+                      progress: bool = False) -> ValidationReport:
     """Check a loaded ``PoseDataset`` annotation object.
 
     Args:
@@ -475,6 +478,8 @@ def check_annotations(data: Any,
         load_skeletons (bool): With ``skeleton_prefix``, load and check
             each per-sample file (slow on K400) instead of only checking
             that it exists. Defaults to False.
+        progress (bool): Show a progress bar (on stderr). Defaults to
+            False.
 
     Returns:
         ValidationReport: Every problem found.
@@ -544,7 +549,12 @@ def check_annotations(data: Any,
         split_problems, selected = _check_splits(file, splits, split, seen)
         problems.extend(split_problems)
 
+    # A bar on stderr, so that the report on stdout stays parseable.
+    bar = ProgressBar(len(selected), file=sys.stderr) \
+        if progress and len(selected) else None
     for i in selected:
+        if bar is not None:
+            bar.update()
         sample = annotations[i]
         problems.extend(
             check_sample(
@@ -562,6 +572,8 @@ def check_annotations(data: Any,
                 _check_skeleton_file(sample, i, ids[i], skeleton_prefix,
                                      load_skeletons, num_classes, layout,
                                      in_channels, dim))
+    if bar is not None:
+        sys.stderr.write('\n')
     return ValidationReport(file, problems, num_samples=len(selected))
 
 
@@ -652,13 +664,14 @@ def validate_pickle(path: str,
                     in_channels: Optional[int] = None,
                     dim: Optional[int] = None,
                     skeleton_prefix: Optional[str] = None,
-                    load_skeletons: bool = False) -> ValidationReport:
+                    load_skeletons: bool = False,
+                    progress: bool = False) -> ValidationReport:
     """Load and check a ``PoseDataset`` pickle.
 
     Args:
         path (str): The annotation file (``.pkl``).
         split, num_classes, layout, in_channels, dim, skeleton_prefix,
-        load_skeletons: See :func:`check_annotations`.
+        load_skeletons, progress: See :func:`check_annotations`.
 
     Returns:
         ValidationReport: Every problem found.
@@ -689,7 +702,8 @@ def validate_pickle(path: str,
         in_channels=in_channels,
         dim=dim,
         skeleton_prefix=skeleton_prefix,
-        load_skeletons=load_skeletons)
+        load_skeletons=load_skeletons,
+        progress=progress)
     report.problems[:0] = problems
     return report
 
@@ -790,7 +804,8 @@ def validate_config(cfg: Any,
                     split: Optional[str] = None,
                     num_classes: Optional[int] = None,
                     layout: Optional[Union[str, dict]] = None,
-                    load_skeletons: bool = False) -> List[ValidationReport]:
+                    load_skeletons: bool = False,
+                    progress: bool = False) -> List[ValidationReport]:
     """Check every annotation file a config reads against its model.
 
     Args:
@@ -802,6 +817,7 @@ def validate_config(cfg: Any,
         layout (str | dict, optional): Overrides the backbone's
             ``graph_cfg.layout``. Defaults to None.
         load_skeletons (bool): See :func:`check_annotations`.
+        progress (bool): See :func:`check_annotations`.
 
     Returns:
         list[ValidationReport]: One per distinct ``(ann_file, split)``.
@@ -835,6 +851,7 @@ def validate_config(cfg: Any,
             in_channels=entry['in_channels'],
             dim=entry['dim'],
             skeleton_prefix=entry['skeleton_prefix'],
-            load_skeletons=load_skeletons)
+            load_skeletons=load_skeletons,
+            progress=progress)
         reports.append(report)
     return reports

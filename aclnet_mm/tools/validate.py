@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> List[ValidationReport]:
             split=args.split,
             num_classes=args.num_classes,
             layout=args.layout,
-            load_skeletons=args.load_skeletons)
+            load_skeletons=args.load_skeletons,
+            progress=True)
     return [
         validate_pickle(
             args.target,
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> List[ValidationReport]:
             in_channels=args.in_channels,
             dim=args.dim,
             skeleton_prefix=args.skeleton_prefix,
-            load_skeletons=args.load_skeletons)
+            load_skeletons=args.load_skeletons,
+            progress=True)
     ]
 
 
