@@ -216,22 +216,39 @@ def _installed_package_path(original):
 def register_config_scope() -> bool:
     """Let configs say ``_base_ = 'aclnet_mm::_base_/...'``.
 
-    MMEngine resolves ``pkg::path`` only for packages listed in its
-    ``MODULE2PACKAGE`` table; we add ours (module and distribution share
-    the name ``aclnet_mm``).
+    Three things stand in the way in MMEngine 0.10.7, and are fixed here:
+
+    * ``pkg::path`` resolves only for packages in MMEngine's
+      ``MODULE2PACKAGE`` table: we add ours (module and distribution share
+      the name ``aclnet_mm``);
+    * for a PEP 660 editable install the package path resolves to
+      site-packages: see :func:`_installed_package_path`;
+    * MMEngine tags every dict of an external base with ``_scope_=<pkg>``
+      and later builds it from the registry of that scope. Our modules
+      live in MMAction2's registries (there is no ``aclnet_mm`` registry
+      scope), so a base from ``aclnet_mm::`` is given MMAction2's scope.
 
     Returns:
-        bool: Whether the entry was added.
+        bool: Whether the patch was installed now.
     """
-    from mmengine.config import utils as config_utils
-    if 'aclnet_mm' in config_utils.MODULE2PACKAGE:
-        return False
     from mmengine.config import config as config_module
+    from mmengine.config import utils as config_utils
+    config = config_module.Config
+    if getattr(config._get_cfg_path, '_aclnet_mm_wrapped', False):
+        return False
     config_utils.MODULE2PACKAGE['aclnet_mm'] = 'aclnet_mm'
-    if not getattr(config_module.get_installed_path, '_aclnet_mm_wrapped',
-                   False):
-        config_module.get_installed_path = _installed_package_path(
-            config_module.get_installed_path)
+    config_module.get_installed_path = _installed_package_path(
+        config_module.get_installed_path)
+    original = config._get_cfg_path
+
+    def _get_cfg_path(cfg_path: str, filename: str):
+        path, scope = original(cfg_path, filename)
+        if scope == 'aclnet_mm':
+            scope = 'mmaction'
+        return path, scope
+
+    _get_cfg_path._aclnet_mm_wrapped = True
+    config._get_cfg_path = staticmethod(_get_cfg_path)
     return True
 
 

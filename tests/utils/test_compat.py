@@ -128,6 +128,25 @@ def test_config_can_inherit_from_aclnet_mm_scope(tmp_path):
     assert compat.register_config_scope() is False
 
 
+def test_aclnet_mm_base_builds_in_mmaction_scope(tmp_path):
+    from mmaction.registry import MODELS
+    from mmengine.registry import DefaultScope
+    cfg_file = tmp_path / 'child.py'
+    cfg_file.write_text(
+        "_base_ = 'aclnet_mm::_base_/models/aclnet_aclgcn.py'\n"
+        'model = dict(backbone=dict(base_channels=8, num_stages=2, '
+        'inflate_stages=(), down_stages=()), '
+        'cls_head=dict(in_channels=8))\n')
+    cfg = Config.fromfile(str(cfg_file))
+    # Our modules live in MMAction2's registries, so that is the scope.
+    assert cfg.model._scope_ == 'mmaction'
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'RecognizerGCN'
+    assert type(model.cls_head).__name__ == 'ACLNetHead'
+    assert type(model.data_preprocessor).__name__ == 'ActionDataPreprocessor'
+
+
 def test_shims_apply_in_a_fresh_interpreter():
     code = ('import aclnet_mm, mmaction.models, numpy as np; '
             'from mmaction.models.utils import Graph; '
