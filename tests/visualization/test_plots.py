@@ -8,11 +8,16 @@ import pytest
 import torch
 from PIL import Image
 
-from aclnet_mm.visualization import (
-    confusion_matrix, load_scalars, load_superclasses,
-    plot_confusion_from_dump, plot_confusion_statistics, plot_heatmap,
-    plot_skeleton_strip, plot_superclass_graph, plot_superclass_matrix,
-    plot_training_curves, render_skeleton_frames, render_skeleton_gif)
+from aclnet_mm.visualization import (confusion_matrix, load_scalars,
+                                     load_superclasses,
+                                     plot_confusion_from_dump,
+                                     plot_confusion_statistics, plot_heatmap,
+                                     plot_skeleton_strip,
+                                     plot_superclass_graph,
+                                     plot_superclass_matrix,
+                                     plot_training_curves,
+                                     render_skeleton_frames,
+                                     render_skeleton_gif)
 
 NAMES = ['walk', 'run', 'jump', 'sit']
 
