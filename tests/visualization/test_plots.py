@@ -8,16 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from aclnet_mm.visualization import (confusion_matrix, load_scalars,
-                                     load_superclasses,
-                                     plot_confusion_from_dump,
-                                     plot_confusion_statistics, plot_heatmap,
-                                     plot_skeleton_strip,
-                                     plot_superclass_graph,
-                                     plot_superclass_matrix,
-                                     plot_training_curves,
-                                     render_skeleton_frames,
-                                     render_skeleton_gif)
+from aclnet_mm import visualization as vis
 
 NAMES = ['walk', 'run', 'jump', 'sit']
 
@@ -52,25 +43,25 @@ def _refresh_json(path, epoch=7):
 
 def test_superclass_plots(tmp_path):
     path = _refresh_json(tmp_path / 'superclasses_epoch_7.json')
-    sc = load_superclasses(path)
+    sc = vis.load_superclasses(path)
     assert sc.epoch == 7 and sc.names == NAMES
     expected = np.zeros((4, 4), bool)
     expected[[0, 1, 1, 2, 3], [1, 0, 2, 1, 0]] = True
     np.testing.assert_array_equal(sc.mask, expected)
     np.testing.assert_allclose(sc.tau, [0.1, 0.5, 0.1, 0.1])
-    plot_superclass_graph(path, str(tmp_path / 'g.png'))
+    vis.plot_superclass_graph(path, str(tmp_path / 'g.png'))
     _check_png(tmp_path / 'g.png')
-    plot_superclass_matrix(path, str(tmp_path / 'm.svg'))
+    vis.plot_superclass_matrix(path, str(tmp_path / 'm.svg'))
     svg = (tmp_path / 'm.svg').read_text()
     assert svg.startswith('<?xml') and all(n in svg for n in NAMES)
     with pytest.raises(KeyError, match='no module'):
-        load_superclasses(path, module='nope')
+        vis.load_superclasses(path, module='nope')
 
 
 def test_heatmap_cells_follow_values(tmp_path):
     matrix = np.zeros((4, 4))
     matrix[2, 1] = 5  # one hot cell
-    plot_heatmap(
+    vis.plot_heatmap(
         matrix, str(tmp_path / 'h.png'), NAMES, cmap='Reds', annotate=False)
     img = _check_png(tmp_path / 'h.png')
     # Pixels of the map's top colour: the (2, 1) cell (and the colour
@@ -83,7 +74,7 @@ def test_heatmap_cells_follow_values(tmp_path):
     # The bright block is one compact square.
     assert np.ptp(ys) < img.shape[0] / 4 and np.ptp(xs) < img.shape[1] / 4
     with pytest.raises(ValueError, match='square'):
-        plot_heatmap(np.zeros((2, 3)), str(tmp_path / 'x.png'))
+        vis.plot_heatmap(np.zeros((2, 3)), str(tmp_path / 'x.png'))
 
 
 def test_confusion_from_dump_and_checkpoint(tmp_path):
@@ -96,20 +87,21 @@ def test_confusion_from_dump_and_checkpoint(tmp_path):
     ]
     with open(tmp_path / 'd.pkl', 'wb') as f:
         pickle.dump(dump, f)
-    matrix = plot_confusion_from_dump(
+    matrix = vis.plot_confusion_from_dump(
         str(tmp_path / 'd.pkl'), str(tmp_path / 'c.png'), NAMES)
     expected = np.zeros((4, 4), int)
     for y, p in zip(labels, preds):
         expected[y, p] += 1
     np.testing.assert_array_equal(matrix, expected)
-    np.testing.assert_array_equal(confusion_matrix(labels, preds, 4), expected)
+    np.testing.assert_array_equal(
+        vis.confusion_matrix(labels, preds, 4), expected)
     _check_png(tmp_path / 'c.png')
 
     conf = torch.arange(16.).reshape(4, 4)
     torch.save(
         dict(state_dict={'cls_head.loss_inter.confusion': conf}),
         tmp_path / 'e.pth')
-    got = plot_confusion_statistics(
+    got = vis.plot_confusion_statistics(
         str(tmp_path / 'e.pth'), str(tmp_path / 's.png'), NAMES)
     np.testing.assert_array_equal(got, conf.numpy())
     _check_png(tmp_path / 's.png')
@@ -132,19 +124,20 @@ def test_training_curves(tmp_path):
             lines.append({'acc/top1': it / 25, 'step': it // 10})
     path = tmp_path / 'scalars.json'
     path.write_text('\n'.join(json.dumps(r) for r in lines) + '\n')
-    series = load_scalars(str(path))
+    series = vis.load_scalars(str(path))
     x, y = series['train']['loss_cls']
     np.testing.assert_allclose(x, np.arange(1, 21) / 10)
     np.testing.assert_allclose(y, 3. - np.arange(1, 21) * 0.1)
     np.testing.assert_array_equal(series['val']['acc/top1'][0], [1, 2])
-    keys = plot_training_curves(
+    keys = vis.plot_training_curves(
         str(path),
         str(tmp_path / 'c.png'),
         keys=('loss_cls', 'acc/top1', 'missing'))
     assert keys == ['loss_cls', 'acc/top1']
     _check_png(tmp_path / 'c.png')
     with pytest.raises(ValueError, match='none of'):
-        plot_training_curves(str(path), str(tmp_path / 'x.png'), ('nope', ))
+        vis.plot_training_curves(
+            str(path), str(tmp_path / 'x.png'), ('nope', ))
 
 
 @pytest.mark.parametrize('dim', [2, 3])
@@ -152,11 +145,12 @@ def test_skeleton_gif_and_strip(tmp_path, dim):
     rng = np.random.default_rng(0)
     kp = rng.normal(size=(1, 4, 17, dim))
     kp[0, :, 5] = 0  # an unseen joint is skipped, not drawn at the origin
-    frames = render_skeleton_frames(kp, 'coco', title='run', size=2, dpi=50)
+    frames = vis.render_skeleton_frames(
+        kp, 'coco', title='run', size=2, dpi=50)
     assert len(frames) == 4 and frames[0].shape == (100, 100, 3)
     assert not np.array_equal(frames[0], frames[1])  # the pose moves
     gif = tmp_path / 'a.gif'
-    render_skeleton_gif(
+    vis.render_skeleton_gif(
         kp,
         'coco',
         str(gif),
@@ -168,7 +162,7 @@ def test_skeleton_gif_and_strip(tmp_path, dim):
     with Image.open(gif) as im:
         assert im.n_frames == 4 and im.size == (100, 100)
     assert len(list((tmp_path / 'frames').glob('frame_*.png'))) == 4
-    shown = plot_skeleton_strip(
+    shown = vis.plot_skeleton_strip(
         kp,
         'coco',
         str(tmp_path / 's.png'),
@@ -177,4 +171,4 @@ def test_skeleton_gif_and_strip(tmp_path, dim):
     assert shown == [0, 2, 3] or shown == [0, 1, 3]
     _check_png(tmp_path / 's.png')
     with pytest.raises(ValueError, match='layout'):
-        render_skeleton_frames(kp, 'nturgb+d')
+        vis.render_skeleton_frames(kp, 'nturgb+d')
