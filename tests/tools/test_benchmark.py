@@ -51,7 +51,10 @@ def test_json_structure(tiny_run):
     (aux, ) = results['aux_losses']
     assert aux['aux_ms'] > 0 and aux['host_reads'] == 0
     assert [r['num_classes'] for r in results['refresh']] == [12, 20]
-    assert [r['stream'] for r in results['pipeline']] == ['j', 'km']
+    assert [(r['stream'], r['prenorm'])
+            for r in results['pipeline']] == [('j', 'FastPreNormalize3D'),
+                                              ('km', 'FastPreNormalize3D'),
+                                              ('j', 'PreNormalize3D')]
     assert all(r['samples_per_s'] > 0 for r in results['pipeline'])
     assert results['reference_h100']['aclnet_step_ms']['16x60'] == 107.
 
@@ -65,8 +68,8 @@ def test_markdown_tables(tiny_run):
                    '(e) samples/s per worker', '(f) infer samples/s'):
         assert header in markdown
     rows = [line for line in markdown.splitlines() if line.startswith('|')]
-    # Four tables: header and rule each, then 1 + 1 + 2 + 2 rows.
-    assert len(rows) == 4 * 2 + 6
+    # Four tables: header and rule each, then 1 + 1 + 2 + 3 rows.
+    assert len(rows) == 4 * 2 + 7
     assert all(row.count('|') == rows[0].count('|') for row in rows[:3])
 
 

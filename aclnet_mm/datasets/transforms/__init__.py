@@ -5,6 +5,7 @@ from .ascal_augment import (SkeletonAxisMask, SkeletonAxisRotate,
                             SkeletonReverse, SkeletonShear,
                             SkeletonTemporalBlur, axis_rotation, shear_matrix)
 from .coco_new import CocoToCocoNew
+from .pre_normalize import FastPreNormalize3D
 from .skeleton_flip import SkeletonFlip
 from .skeleton_part_drop import BODY_PARTS, SkeletonPartDrop
 from .skeleton_rotate import RandomSkeletonRotate, euler_rotation
@@ -19,5 +20,5 @@ __all__ = [
     'SkeletonAxisRotate', 'SkeletonCentre', 'SkeletonFirstFrames',
     'SkeletonGaussianNoise', 'SkeletonJointMask', 'SkeletonReverse',
     'SkeletonShear', 'SkeletonTemporalBlur', 'SkeletonTwoView',
-    'axis_rotation', 'shear_matrix'
+    'axis_rotation', 'shear_matrix', 'FastPreNormalize3D'
 ]
