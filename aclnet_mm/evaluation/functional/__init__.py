@@ -1,13 +1,14 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from .fusion import (StreamScores, check_streams_aligned, fuse_scores,
-                     fusion_report, load_stream_scores, mean_class_accuracy,
-                     softmax, top_k_accuracy)
+from .fusion import (FUSION_PRESETS, StreamScores, average_streams,
+                     check_streams_aligned, fuse_scores, fusion_report,
+                     load_stream_scores, mean_class_accuracy,
+                     search_fusion_weights, softmax, top_k_accuracy)
 from .retrieval import (DISTANCES, average_precision, gait_rank1,
                         pairwise_distance, reid_rank_map)
 
 __all__ = [
     'StreamScores', 'load_stream_scores', 'check_streams_aligned', 'softmax',
     'fuse_scores', 'top_k_accuracy', 'mean_class_accuracy', 'fusion_report',
-    'DISTANCES', 'average_precision', 'gait_rank1', 'pairwise_distance',
-    'reid_rank_map'
+    'FUSION_PRESETS', 'average_streams', 'search_fusion_weights', 'DISTANCES',
+    'average_precision', 'gait_rank1', 'pairwise_distance', 'reid_rank_map'
 ]

@@ -10,16 +10,34 @@ test sample, in data set order, holding at least ``pred_score`` (C,) and
 
 The functions here are plain NumPy so that they can be tested against hand
 computed cases and reused by weight searches and other reports.
+
+ACLNet's standard fusions (reference ``tools/ensemble.py``) are in
+:data:`FUSION_PRESETS`. Several training seeds of one stream are averaged
+into one stream first (:func:`average_streams`). Weights can also be
+searched (:func:`search_fusion_weights`): do it on predictions on a
+held-out *validation* split (e.g. ``CarvedSplitPoseDataset``) and apply the
+result to the test predictions; searching on the test split would report
+an optimistic number.
 """
+import itertools
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 __all__ = [
     'StreamScores', 'load_stream_scores', 'check_streams_aligned', 'softmax',
-    'fuse_scores', 'top_k_accuracy', 'mean_class_accuracy', 'fusion_report'
+    'fuse_scores', 'top_k_accuracy', 'mean_class_accuracy', 'fusion_report',
+    'FUSION_PRESETS', 'average_streams', 'search_fusion_weights'
 ]
+
+#: ACLNet's fusions: stream names (``GenSkeletonStreams`` feats) and weights.
+FUSION_PRESETS = {
+    '2s': (('j', 1.), ('b', 1.)),
+    '4s': (('j', 2.), ('b', 2.), ('jm', 1.), ('bm', 1.)),
+    '6s':
+    (('j', 2.), ('b', 2.), ('k', 2.), ('jm', 1.), ('bm', 1.), ('km', 1.)),
+}
 
 
 @dataclass
@@ -254,3 +272,102 @@ def fusion_report(streams: Sequence[StreamScores],
     }
     report['mean_class'] = mean_class_accuracy(fused, labels)
     return report
+
+
+def average_streams(streams: Sequence[StreamScores],
+                    name: Optional[str] = None) -> StreamScores:
+    """Average the scores of several runs (seeds) of one stream.
+
+    Args:
+        streams (Sequence[StreamScores]): Aligned runs of the same stream.
+        name (str, optional): Name of the result. Defaults to the runs'
+            names joined with ``+``.
+
+    Returns:
+        StreamScores: The mean scores, with the shared labels.
+    """
+    check_streams_aligned(streams)
+    if name is None:
+        name = '+'.join(s.name for s in streams)
+    scores = np.mean(np.stack([s.scores for s in streams]), axis=0)
+    return StreamScores(name=name, scores=scores, labels=streams[0].labels)
+
+
+def search_fusion_weights(
+        scores: Sequence[np.ndarray],
+        labels: np.ndarray,
+        candidates: Sequence[float] = (0., 0.5, 1., 2., 3.),
+        method: str = 'coordinate',
+        init: Optional[Sequence[float]] = None,
+        max_rounds: int = 10) -> Tuple[Tuple[float, ...], float]:
+    """Fusion weights that maximise top-1 accuracy on the given scores.
+
+    Only call it with *validation* scores; apply the weights to the test
+    scores with :func:`fuse_scores`.
+
+    - ``'grid'``: every combination of ``candidates`` (all-zero excluded);
+      ``len(candidates) ** S`` fusions, for a few streams.
+    - ``'coordinate'``: start from ``init`` (default all 1), then, stream
+      after stream, take the candidate that raises the accuracy most,
+      until a whole round changes nothing or ``max_rounds`` is reached.
+
+    Ties keep the earlier weights (grid: the first combination in
+    ``itertools.product`` order; coordinate: the current weight), so the
+    result is deterministic.
+
+    Args:
+        scores (Sequence[np.ndarray]): One (N, C) array per stream.
+        labels (np.ndarray): Labels (N, ).
+        candidates (Sequence[float]): Weights tried for each stream.
+            Defaults to ``(0, 0.5, 1, 2, 3)``.
+        method (str): ``'grid'`` or ``'coordinate'``. Defaults to
+            ``'coordinate'``.
+        init (Sequence[float], optional): Start of the coordinate ascent.
+            Defaults to all 1.
+        max_rounds (int): Most rounds of the coordinate ascent.
+            Defaults to 10.
+
+    Returns:
+        tuple: The weights (one per stream) and their top-1 accuracy.
+    """
+    if method not in ('grid', 'coordinate'):
+        raise ValueError(f"method must be 'grid' or 'coordinate', got "
+                         f'{method!r}')
+    if not candidates:
+        raise ValueError('no candidate weights')
+    stacked = np.stack([np.asarray(s, dtype=np.float64) for s in scores])
+    labels = np.asarray(labels, dtype=np.int64)
+
+    def accuracy(weights):
+        fused = np.tensordot(np.asarray(weights, dtype=np.float64), stacked, 1)
+        return top_k_accuracy(fused, labels, (1, ))[0]
+
+    num_streams = len(stacked)
+    if method == 'grid':
+        best, best_acc = None, -1.
+        for weights in itertools.product(candidates, repeat=num_streams):
+            if not any(weights):
+                continue
+            acc = accuracy(weights)
+            if acc > best_acc:
+                best, best_acc = weights, acc
+        return tuple(float(w) for w in best), best_acc
+
+    weights = list(init) if init is not None else [1.] * num_streams
+    if len(weights) != num_streams:
+        raise ValueError(f'init has {len(weights)} weights for '
+                         f'{num_streams} streams')
+    best_acc = accuracy(weights)
+    for _ in range(max_rounds):
+        changed = False
+        for index in range(num_streams):
+            for value in candidates:
+                trial = weights[:index] + [value] + weights[index + 1:]
+                if not any(trial):
+                    continue
+                acc = accuracy(trial)
+                if acc > best_acc:
+                    weights, best_acc, changed = trial, acc, True
+        if not changed:
+            break
+    return tuple(float(w) for w in weights), best_acc
