@@ -19,10 +19,12 @@ before weighting::
         --stream jm jm.pkl --stream bm bm.pkl
 
 Weights searched on validation predictions (dumps of the same checkpoints
-on the carved validation split, e.g. with ``--cfg-options
-test_dataloader.dataset.type=CarvedSplitPoseDataset
-test_dataloader.dataset.carve=val ...``), then applied to the test
-predictions; the test predictions are never used for the choice::
+on the carved validation split: ``tools/test.py CONFIG CKPT --dump
+j_val.pkl --cfg-options test_dataloader.dataset.type=CarvedSplitPoseDataset
+test_dataloader.dataset.carve=val test_dataloader.dataset.split=xsub_train
+test_dataloader.dataset.group_by=ntu_performer``, see docs/benchmarks.md),
+then applied to the test predictions; the test predictions are never used
+for the choice::
 
     python tools/ensemble.py --search coordinate \\
         --stream j j_test.pkl --val-stream j j_val.pkl \\
