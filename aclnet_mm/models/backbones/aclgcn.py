@@ -39,7 +39,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 
 from ..utils.graph import get_layout
-from .utils import DynamicGCNUnit, GlobalJointMSTCN
+from .utils import DynamicGCNUnit, GlobalJointMSTCN, run_blocks
 
 ConfigType = Union[Dict, List[Dict]]
 
@@ -331,16 +331,4 @@ class ACLGCN(BaseModule):
         x = x.view(N, M, V, C, T).permute(0, 1, 3, 4, 2).contiguous()
         x = x.view(N * M, C, T, V)
 
-        last = len(self.gcn) - 1
-        topology = None
-        for i, block in enumerate(self.gcn):
-            if self.with_topology and i == last:
-                x, topology = block(x, return_topology=True)
-            else:
-                x = block(x)
-
-        x = x.reshape((N, M) + x.shape[1:])
-        if not self.with_topology:
-            return x
-        topology = topology.reshape(N, M, -1, V, V).mean(1).mean(1)
-        return x, topology.reshape(N, V * V)
+        return run_blocks(self.gcn, x, N, self.with_topology)

@@ -13,7 +13,7 @@ from mmaction.models.utils import Graph, unit_tcn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 
-from .utils import CTRGCUnit, MultiScaleTCN
+from .utils import CTRGCUnit, MultiScaleTCN, run_blocks
 
 ConfigType = Union[Dict, List[Dict]]
 
@@ -189,16 +189,4 @@ class CTRGCN(BaseModule):
         x = x.view(N, M, V, C, T).permute(0, 1, 3, 4, 2).contiguous()
         x = x.view(N * M, C, T, V)
 
-        last = len(self.net) - 1
-        topology = None
-        for i, block in enumerate(self.net):
-            if self.with_topology and i == last:
-                x, topology = block(x, return_topology=True)
-            else:
-                x = block(x)
-
-        x = x.reshape((N, M) + x.shape[1:])
-        if not self.with_topology:
-            return x
-        topology = topology.reshape(N, M, -1, V, V).mean(1).mean(1)
-        return x, topology.reshape(N, V * V)
+        return run_blocks(self.net, x, N, self.with_topology)
