@@ -58,6 +58,8 @@ def _train(model, wrapper, batches, local):
 
 
 def _worker(rank, init_file, out_dir):
+    # One thread per child: the two ranks share CI's two cores.
+    torch.set_num_threads(1)
     torch_dist.init_process_group(
         'gloo',
         init_method=f'file://{init_file}',
@@ -74,10 +76,14 @@ def _worker(rank, init_file, out_dir):
 
 
 def test_queue_identical_on_two_ranks(tmp_path):
-    mp.spawn(
+    # fork: the children reuse the parent's imports (spawn re-imports
+    # torch and MMAction2 in each child, several seconds on CI).
+    mp.start_processes(
         _worker,
         args=(str(tmp_path / 'init'), str(tmp_path)),
-        nprocs=WORLD_SIZE)
+        nprocs=WORLD_SIZE,
+        join=True,
+        start_method='fork')
     states = [torch.load(tmp_path / f'rank{r}.pth') for r in range(WORLD_SIZE)]
     for name in states[0]:
         torch.testing.assert_close(states[1][name], states[0][name], msg=name)

@@ -3,6 +3,7 @@
 validation, exact resume, and the linear probe loading the encoder."""
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -12,6 +13,13 @@ from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 RUNTIME = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
     'configs', '_base_', 'default_runtime.py')
+
+
+def _runtime():
+    # No yapf formatting of the config text (logged, dumped and stored in
+    # every checkpoint): it took most of this test's time. A new Config,
+    # since MMEngine 0.10.7's fromfile drops the flag for plain .py files.
+    return Config(Config.fromfile(RUNTIME).to_dict(), format_python_code=False)
 
 
 def _pretrain_cfg(ann_file, work_dir, max_epochs):
@@ -42,7 +50,7 @@ def _pretrain_cfg(ann_file, work_dir, max_epochs):
         pipeline=feature_pipeline,
         test_mode=True)
     queries = dict(bank, split='val', extra_info=dict(knn_bank=False))
-    cfg = Config.fromfile(RUNTIME)
+    cfg = _runtime()
     cfg.merge_from_dict(
         dict(
             work_dir=work_dir,
@@ -100,46 +108,65 @@ def _state(runner):
     return {k: v.clone() for k, v in runner.model.state_dict().items()}
 
 
-def test_pretrain_resume_exact_and_linear_probe(tmp_path):
+@pytest.fixture(scope='module')
+def pretrained(tmp_path_factory):
+    """One uninterrupted 3-epoch pretraining run, shared by the tests."""
     torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp('ascal')
     ann_file = dump_synthetic_skeleton_dataset(
-        str(tmp_path / 'syn.pkl'),
+        str(root / 'syn.pkl'),
         num_classes=3,
         samples_per_class=8,
         num_frames=8,
         seed=0)
     full = Runner.from_cfg(
-        _pretrain_cfg(ann_file, str(tmp_path / 'full'), max_epochs=3))
+        _pretrain_cfg(ann_file, str(root / 'full'), max_epochs=3))
     full.train()
+    return dict(
+        root=root,
+        ann_file=ann_file,
+        runner=full,
+        state=_state(full),
+        log_scalars=set(full.message_hub.log_scalars))
+
+
+def test_pretrain_queue_and_momentum(pretrained):
     # 12 training clips: the warm-up pass and 3 epochs push 4 x 12 keys.
-    model = full.model
+    model = pretrained['runner'].model
     assert model.queue_count.item() == 10
     assert model.queue_ptr.item() == (4 * 12) % 10
     assert model.key_backbone.steps.item() == 3 * 3
-    assert 'val/knn/top1_k1' in full.message_hub.log_scalars
+    assert 'val/knn/top1_k1' in pretrained['log_scalars']
     q = dict(model.backbone.named_parameters())
     assert any(not torch.equal(q[name], k)
                for name, k in model.key_backbone.module.named_parameters())
 
-    first = Runner.from_cfg(
-        _pretrain_cfg(ann_file, str(tmp_path / 'resumed'), max_epochs=1))
-    first.train()
-    cfg = _pretrain_cfg(ann_file, str(tmp_path / 'resumed'), max_epochs=3)
+
+def test_resume_is_exact(pretrained):
+    # Resume from the uninterrupted run's epoch-1 checkpoint in a fresh
+    # work dir: epochs 2 and 3 must reproduce it exactly.
+    root = pretrained['root']
+    cfg = _pretrain_cfg(
+        pretrained['ann_file'], str(root / 'resumed'), max_epochs=3)
     cfg.resume = True
-    cfg.load_from = str(tmp_path / 'resumed' / 'epoch_1.pth')
+    cfg.load_from = str(root / 'full' / 'epoch_1.pth')
     resumed = Runner.from_cfg(cfg)
     resumed.train()
-    expected, got = _state(full), _state(resumed)
+    expected, got = pretrained['state'], _state(resumed)
     assert expected.keys() == got.keys()
     for name in expected:
         torch.testing.assert_close(got[name], expected[name], msg=name)
 
+
+def test_linear_probe_loads_query_encoder(pretrained):
+    root, ann_file = pretrained['root'], pretrained['ann_file']
+    expected = pretrained['state']
     # Linear probe: RecognizerGCN + frozen SkeletonRNN loading the query
     # encoder of the pretraining checkpoint.
-    probe = Config.fromfile(RUNTIME)
+    probe = _runtime()
     probe.merge_from_dict(
         dict(
-            work_dir=str(tmp_path / 'probe'),
+            work_dir=str(root / 'probe'),
             model=dict(
                 type='RecognizerGCN',
                 backbone=dict(
@@ -151,7 +178,7 @@ def test_pretrain_resume_exact_and_linear_probe(tmp_path):
                     frozen=True,
                     init_cfg=dict(
                         type='Pretrained',
-                        checkpoint=str(tmp_path / 'full' / 'epoch_3.pth'),
+                        checkpoint=str(root / 'full' / 'epoch_3.pth'),
                         prefix='backbone.')),
                 cls_head=dict(type='GCNHead', num_classes=3, in_channels=6)),
             train_dataloader=dict(
