@@ -6,4 +6,10 @@ shims (the missing DRN module of the mmaction2 wheel above all) are in
 place before a test imports ``mmaction.models``, as ``custom_imports``
 arranges for real configs.
 """
-import aclnet_mm  # noqa: F401
+import os
+
+# The test models are tiny: one thread each is faster than two fighting
+# over CI's two cores, and subprocess tests (torchrun, tools) inherit it.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+import aclnet_mm  # noqa: F401,E402
