@@ -31,6 +31,6 @@ custom_hooks = [
         start_epoch=6,
         interval=1,
         class_names='data/embedded/body25_2d_classes.txt'),
-    dict(type='TemperatureScheduleHook', policy='step',
-         size_thresholds=(4, 8)),
+    dict(
+        type='TemperatureScheduleHook', policy='step', size_thresholds=(4, 8)),
 ]

@@ -3,13 +3,10 @@
 import numpy as np
 import pytest
 
-from aclnet_mm.datasets.transforms import (SkeletonAxisMask,
-                                           SkeletonAxisRotate, SkeletonCentre,
-                                           SkeletonFirstFrames,
-                                           SkeletonGaussianNoise,
-                                           SkeletonJointMask, SkeletonReverse,
-                                           SkeletonShear, SkeletonTemporalBlur,
-                                           axis_rotation, shear_matrix)
+from aclnet_mm.datasets.transforms import (
+    SkeletonAxisMask, SkeletonAxisRotate, SkeletonCentre, SkeletonFirstFrames,
+    SkeletonGaussianNoise, SkeletonJointMask, SkeletonReverse, SkeletonShear,
+    SkeletonTemporalBlur, axis_rotation, shear_matrix)
 
 
 def _sample(m=1, t=4, v=3, c=3, seed=0):
@@ -54,8 +51,7 @@ def test_reverse_always_and_never():
 
 def test_shear_matrix_layout():
     np.testing.assert_array_equal(
-        shear_matrix([1, 2, 3, 4, 5, 6]),
-        [[1, 1, 4], [2, 1, 5], [3, 6, 1]])
+        shear_matrix([1, 2, 3, 4, 5, 6]), [[1, 1, 4], [2, 1, 5], [3, 6, 1]])
     np.testing.assert_array_equal(shear_matrix([7, 8], 2), [[1, 7], [8, 1]])
     with pytest.raises(ValueError):
         shear_matrix([1, 2], 3)
@@ -97,8 +93,9 @@ def test_axis_rotation_hand_computed():
     np.testing.assert_allclose(out, [[[[np.sqrt(3) / 2, -0.5, 0.]]]])
     # 2D uses the in-plane block and requires axes=(2, ).
     out = SkeletonAxisRotate(
-        axes=(2, ), angle_range=(90., 90.))(
-            dict(keypoint=np.array([[[[0., 1.]]]])))['keypoint']
+        axes=(2, ),
+        angle_range=(90.,
+                     90.))(dict(keypoint=np.array([[[[0., 1.]]]])))['keypoint']
     np.testing.assert_allclose(out, [[[[1., 0.]]]], atol=1e-12)
     with pytest.raises(ValueError):
         SkeletonAxisRotate()(dict(keypoint=np.zeros((1, 1, 1, 2))))
@@ -126,8 +123,7 @@ def test_temporal_blur_hand_computed():
     w = np.exp(-0.5)
     track = np.array([1., 2., 3.])
     keypoint = track[None, :, None, None].repeat(2, axis=3)
-    blur = SkeletonTemporalBlur(
-        kernel_size=3, sigma_range=(1., 1.), prob=1.)
+    blur = SkeletonTemporalBlur(kernel_size=3, sigma_range=(1., 1.), prob=1.)
     out = blur(dict(keypoint=keypoint))['keypoint'][0, :, 0, 0]
     expected = [1 + 2 * w, w * 1 + 2 + w * 3, w * 2 + 3]
     np.testing.assert_allclose(out, expected)
@@ -142,7 +138,8 @@ def test_temporal_blur_hand_computed():
 def test_joint_mask_counts_and_cells():
     results = _sample(m=2, t=10, v=6)
     out = SkeletonJointMask(
-        num_joints=(2, 2), num_frames=(3, 3), seed=0)(dict(results))
+        num_joints=(2, 2), num_frames=(3, 3), seed=0)(
+            dict(results))
     zero = (out['keypoint'] == 0).all(axis=(0, 3))  # (T, V)
     assert zero.sum() == 6
     frames, joints = np.nonzero(zero)
