@@ -3,10 +3,13 @@
 import numpy as np
 import pytest
 
-from aclnet_mm.datasets.transforms import (
-    SkeletonAxisMask, SkeletonAxisRotate, SkeletonCentre, SkeletonFirstFrames,
-    SkeletonGaussianNoise, SkeletonJointMask, SkeletonReverse, SkeletonShear,
-    SkeletonTemporalBlur, axis_rotation, shear_matrix)
+from aclnet_mm.datasets.transforms import (SkeletonAxisMask,
+                                           SkeletonAxisRotate, SkeletonCentre,
+                                           SkeletonFirstFrames,
+                                           SkeletonGaussianNoise,
+                                           SkeletonJointMask, SkeletonReverse,
+                                           SkeletonShear, SkeletonTemporalBlur,
+                                           axis_rotation, shear_matrix)
 
 
 def _sample(m=1, t=4, v=3, c=3, seed=0):
