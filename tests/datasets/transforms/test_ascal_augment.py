@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+# yapf: disable
 from aclnet_mm.datasets.transforms import (SkeletonAxisMask,
                                            SkeletonAxisRotate, SkeletonCentre,
                                            SkeletonFirstFrames,
@@ -10,6 +11,8 @@ from aclnet_mm.datasets.transforms import (SkeletonAxisMask,
                                            SkeletonJointMask, SkeletonReverse,
                                            SkeletonShear, SkeletonTemporalBlur,
                                            axis_rotation, shear_matrix)
+
+# yapf: enable
 
 
 def _sample(m=1, t=4, v=3, c=3, seed=0):
