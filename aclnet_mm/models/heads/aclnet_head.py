@@ -162,7 +162,9 @@ class ACLNetHead(GCNHead):
             feature_map, topology = feats, None
         embedding = pool_embedding(feature_map)
         cls_scores = self._classify(embedding)
-        losses = self.loss_by_feat(cls_scores, data_samples)
+        # float(): under bf16 autocast ``fc`` gives bf16 scores, which
+        # BaseHead's top-k accuracy cannot turn into numpy (issue 10).
+        losses = self.loss_by_feat(cls_scores.float(), data_samples)
         if self.loss_inter is None and self.loss_intra is None:
             return losses
 
