@@ -1,5 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .momentum_encoder_hook import MomentumEncoderHook
+from .non_finite_loss_hook import NonFiniteLossHook
 from .queue_warmup_hook import QueueWarmupHook
 from .superclass_refresh_hook import (SuperclassRefreshHook,
                                       find_affinity_losses)
@@ -7,5 +8,5 @@ from .temperature_schedule_hook import TemperatureScheduleHook
 
 __all__ = [
     'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
-    'MomentumEncoderHook', 'QueueWarmupHook'
+    'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook'
 ]

@@ -1,0 +1,147 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+import math
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmaction.registry import HOOKS
+from mmengine.hooks import Hook
+from mmengine.hooks.hook import DATA_BATCH
+
+from aclnet_mm.engine.optim_wrappers import FiniteLossOptimWrapper
+
+
+@HOOKS.register_module()
+class NonFiniteLossHook(Hook):
+    """Stop, or skip and count, training steps whose loss is not finite.
+
+    After every training iteration the logged loss terms are checked. On
+    a NaN or infinite term:
+
+    - ``mode='raise'`` raises :class:`FloatingPointError` naming the
+      iteration and epoch (1-based, as in the logs), every non-finite loss
+      term with its value and the batch's sample ids;
+    - ``mode='skip'`` logs the same message as a warning, counts the step
+      (logged as ``train/num_skipped_steps``) and goes on; more than
+      ``max_skips`` skipped steps raise.
+
+    Skip mode needs ``optim_wrapper=dict(type='FiniteLossOptimWrapper',
+    ...)``: the hook runs after the optimizer step, so only the optim
+    wrapper can keep the parameters and optimizer state out of a
+    non-finite step. The hook refuses to start without it. The wrapper
+    also helps raise mode: the parameters stay those of the last finite
+    step, so a checkpoint saved after the error is not poisoned. Under
+    ``AmpOptimWrapper`` (not a ``FiniteLossOptimWrapper``) raise mode
+    still works; the grad scaler skips steps with non-finite gradients by
+    itself.
+
+    Sample ids come from each data sample's metainfo, the first of
+    ``id_keys`` that is present. MMAction2's ``PackActionInputs`` keeps
+    only ``img_shape``, ``img_key``, ``video_id`` and ``timestamp`` by
+    default: add ``'frame_dir'`` to its ``meta_keys`` (skeleton
+    annotations name samples by ``frame_dir``) to get names in the
+    message; without any id key the batch positions are given.
+
+    Cost: the check reads the loss values that MMEngine's
+    ``RuntimeInfoHook`` (higher priority) has already copied to the host
+    for logging, from the message hub, so it adds no host-device
+    synchronisation; the wrapper adds one per step in skip mode.
+
+    Args:
+        mode (str): ``'raise'`` or ``'skip'``. Defaults to ``'raise'``.
+        max_skips (int, optional): Skipped steps tolerated in skip mode
+            before raising; None means no limit. Defaults to None.
+        id_keys (Sequence[str]): Metainfo keys that name a sample, tried
+            in order. Defaults to ``('frame_dir', 'filename', 'video_id',
+            'sample_idx')``.
+    """
+
+    priority = 'NORMAL'  # after RuntimeInfoHook (VERY_HIGH) logged
+
+    def __init__(
+        self,
+        mode: str = 'raise',
+        max_skips: Optional[int] = None,
+        id_keys: Sequence[str] = ('frame_dir', 'filename', 'video_id',
+                                  'sample_idx')
+    ) -> None:
+        if mode not in ('raise', 'skip'):
+            raise ValueError(f"mode must be 'raise' or 'skip', got {mode!r}")
+        if max_skips is not None and max_skips < 0:
+            raise ValueError(f'max_skips must be >= 0, got {max_skips}')
+        self.mode = mode
+        self.max_skips = max_skips
+        self.id_keys = tuple(id_keys)
+        self.num_skipped = 0
+
+    def before_train(self, runner) -> None:
+        if self.mode == 'skip' and not self._guarded(runner):
+            raise ValueError(
+                "NonFiniteLossHook(mode='skip') needs optim_wrapper=dict("
+                "type='FiniteLossOptimWrapper', ...) so that a non-finite "
+                'step does not update the parameters; got '
+                f'{type(runner.optim_wrapper).__name__}')
+
+    @staticmethod
+    def _guarded(runner) -> bool:
+        wrapper = runner.optim_wrapper
+        wrappers = getattr(wrapper, 'optim_wrappers', None)
+        if isinstance(wrappers, dict):  # OptimWrapperDict
+            return bool(wrappers) and all(
+                isinstance(w, FiniteLossOptimWrapper)
+                for w in wrappers.values())
+        return isinstance(wrapper, FiniteLossOptimWrapper)
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: DATA_BATCH = None,
+                         outputs: Optional[dict] = None) -> None:
+        if not outputs:
+            return
+        bad = self._non_finite_terms(runner, outputs)
+        if not bad:
+            return
+        terms = ', '.join(f'{key}={value}' for key, value in bad.items())
+        message = (f'non-finite loss at iteration {runner.iter + 1} '
+                   f'(epoch {runner.epoch + 1}, batch {batch_idx}): '
+                   f'{terms}; samples: {self._sample_ids(data_batch)}')
+        if self.mode == 'raise':
+            raise FloatingPointError(message)
+        self.num_skipped += 1
+        runner.message_hub.update_scalar('train/num_skipped_steps',
+                                         self.num_skipped)
+        runner.logger.warning(f'{message}; step skipped '
+                              f'({self.num_skipped} so far)')
+        if self.max_skips is not None and self.num_skipped > self.max_skips:
+            raise FloatingPointError(
+                f'{self.num_skipped} non-finite steps skipped, more than '
+                f'max_skips={self.max_skips}; last: {message}')
+
+    @staticmethod
+    def _non_finite_terms(runner, outputs: dict) -> Dict[str, float]:
+        bad = {}
+        scalars = runner.message_hub.log_scalars
+        for key, value in outputs.items():
+            if 'loss' not in key:
+                continue
+            logged = scalars.get(f'train/{key}')
+            # The logged float is already on the host; fall back to the
+            # tensor when RuntimeInfoHook did not log this key.
+            value = logged.current() if logged is not None else value
+            if isinstance(value, torch.Tensor):
+                value = value.detach().float().mean().item()
+            if not math.isfinite(float(value)):
+                bad[key] = float(value)
+        return bad
+
+    def _sample_ids(self, data_batch: DATA_BATCH) -> List:
+        samples = []
+        if isinstance(data_batch, dict):
+            samples = data_batch.get('data_samples') or []
+        ids = []
+        for position, sample in enumerate(samples):
+            metainfo = getattr(sample, 'metainfo', {})
+            key = next((k for k in self.id_keys if k in metainfo), None)
+            ids.append(metainfo[key]
+                       if key is not None else f'batch position {position}')
+        return ids

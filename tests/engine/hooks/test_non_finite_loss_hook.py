@@ -1,0 +1,216 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""NonFiniteLossHook and FiniteLossOptimWrapper with MMEngine's Runner on
+a tiny regression model where chosen samples make the loss NaN."""
+import copy
+import logging
+import uuid
+
+import pytest
+import torch
+import torch.nn as nn
+from mmaction.registry import HOOKS, OPTIM_WRAPPERS
+from mmaction.structures import ActionDataSample
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from torch.utils.data import Dataset
+
+import aclnet_mm  # noqa: F401
+from aclnet_mm.engine.hooks import NonFiniteLossHook
+from aclnet_mm.engine.optim_wrappers import FiniteLossOptimWrapper
+
+
+class ClipDataset(Dataset):
+    """12 samples named ``clip_000``...; ``bad`` samples carry a NaN."""
+
+    def __init__(self, indices=range(12), bad=(), value=float('nan')):
+        gen = torch.Generator().manual_seed(0)
+        self.feats = torch.randn(12, 3, generator=gen)
+        self.targets = torch.randn(12, generator=gen)
+        self.feats[list(bad), 0] = value
+        self.indices = list(indices)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        index = self.indices[i]
+        sample = ActionDataSample(metainfo=dict(frame_dir=f'clip_{index:03d}'))
+        sample.target = self.targets[index]
+        return dict(inputs=self.feats[index], data_samples=sample)
+
+
+class Regressor(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.fc = nn.Linear(3, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        pred = self.fc(torch.stack(inputs)).squeeze(1)
+        if mode != 'loss':
+            return pred
+        target = torch.stack([s.target for s in data_samples])
+        return dict(
+            loss_mse=((pred - target)**2).mean(),
+            loss_aux=0.01 * self.fc.weight.abs().sum())
+
+
+def _runner(tmp_path, dataset, hook=None, wrapper='OptimWrapper', epochs=1):
+    return Runner(
+        model=Regressor(),
+        work_dir=str(tmp_path / uuid.uuid4().hex),
+        experiment_name=uuid.uuid4().hex,
+        train_dataloader=dict(
+            dataset=dataset,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate'),
+            batch_size=4,
+            num_workers=0),
+        optim_wrapper=dict(
+            type=wrapper, optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
+        train_cfg=dict(by_epoch=True, max_epochs=epochs),
+        custom_hooks=[] if hook is None else [hook],
+        default_hooks=dict(
+            logger=dict(type='LoggerHook', interval=1), checkpoint=None),
+        log_level='WARNING',
+        default_scope='mmaction')
+
+
+def test_registered_and_arguments():
+    assert HOOKS.get('NonFiniteLossHook') is NonFiniteLossHook
+    assert OPTIM_WRAPPERS.get('FiniteLossOptimWrapper') is (
+        FiniteLossOptimWrapper)
+    with pytest.raises(ValueError, match='mode'):
+        NonFiniteLossHook(mode='ignore')
+    with pytest.raises(ValueError, match='max_skips'):
+        NonFiniteLossHook(max_skips=-1)
+
+
+def test_finite_run_untouched(tmp_path):
+    plain = _runner(tmp_path, ClipDataset())
+    plain.train()
+    guarded = _runner(
+        tmp_path,
+        ClipDataset(),
+        dict(type='NonFiniteLossHook', mode='skip'),
+        wrapper='FiniteLossOptimWrapper')
+    guarded.train()
+    assert guarded.optim_wrapper.num_skipped == 0
+    torch.testing.assert_close(guarded.model.fc.weight, plain.model.fc.weight)
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf')])
+def test_raise_names_iteration_terms_and_samples(tmp_path, value):
+    runner = _runner(tmp_path, ClipDataset(bad=(5, ), value=value),
+                     dict(type='NonFiniteLossHook'))
+    with pytest.raises(FloatingPointError) as info:
+        runner.train()
+    message = str(info.value)
+    assert 'iteration 2 (epoch 1, batch 1)' in message
+    assert f'loss_mse={float(value)}' in message
+    assert f'loss={float(value)}' in message  # the total
+    assert 'loss_aux' not in message  # finite terms are not named
+    assert "['clip_004', 'clip_005', 'clip_006', 'clip_007']" in message
+
+
+def test_raise_with_wrapper_keeps_last_finite_parameters(tmp_path):
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(5, )),
+        dict(type='NonFiniteLossHook'),
+        wrapper='FiniteLossOptimWrapper')
+    with pytest.raises(FloatingPointError):
+        runner.train()
+    # One finite step happened; the NaN step did not reach the weights.
+    reference = _runner(tmp_path, ClipDataset(indices=range(4)))
+    reference.train()
+    torch.testing.assert_close(runner.model.fc.weight,
+                               reference.model.fc.weight)
+    assert runner.optim_wrapper.num_skipped == 1
+
+
+def test_skip_equals_training_without_the_batch(tmp_path, caplog):
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(6, )),
+        dict(type='NonFiniteLossHook', mode='skip'),
+        wrapper='FiniteLossOptimWrapper',
+        epochs=2)
+    with caplog.at_level(logging.WARNING):
+        runner.train()
+    # Batch 1 (samples 4-7) skipped in both epochs: the weights and the
+    # SGD momentum are those of a run that never saw it.
+    reference = _runner(
+        tmp_path, ClipDataset(indices=(0, 1, 2, 3, 8, 9, 10, 11)), epochs=2)
+    reference.train()
+    torch.testing.assert_close(runner.model.fc.weight,
+                               reference.model.fc.weight)
+    torch.testing.assert_close(runner.model.fc.bias, reference.model.fc.bias)
+    assert torch.isfinite(runner.model.fc.weight).all()
+    assert runner.optim_wrapper.num_skipped == 2
+    hook = next(h for h in runner.hooks if isinstance(h, NonFiniteLossHook))
+    assert hook.num_skipped == 2
+    skipped = runner.message_hub.get_scalar('train/num_skipped_steps')
+    assert skipped.current() == 2
+    assert runner.iter == 6  # 3 batches x 2 epochs, skipped ones counted
+
+
+def test_skip_beyond_max_skips_raises(tmp_path):
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(1, 9)),
+        dict(type='NonFiniteLossHook', mode='skip', max_skips=1),
+        wrapper='FiniteLossOptimWrapper')
+    with pytest.raises(FloatingPointError, match='more than max_skips=1'):
+        runner.train()
+    assert runner.iter == 2  # raised in the third iteration (index 2)
+
+
+def test_skip_needs_the_wrapper(tmp_path):
+    runner = _runner(tmp_path, ClipDataset(),
+                     dict(type='NonFiniteLossHook', mode='skip'))
+    with pytest.raises(ValueError, match='FiniteLossOptimWrapper'):
+        runner.train()
+
+
+def test_sample_ids_fallback():
+    hook = NonFiniteLossHook()
+    samples = [
+        ActionDataSample(metainfo=dict(sample_idx=7)),
+        ActionDataSample()
+    ]
+    ids = hook._sample_ids(dict(inputs=None, data_samples=samples))
+    assert ids == [7, 'batch position 1']
+    assert hook._sample_ids(None) == []
+
+
+def _wrapper(accumulative_counts):
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    return model, FiniteLossOptimWrapper(
+        optimizer, accumulative_counts=accumulative_counts)
+
+
+def test_wrapper_accumulation_window():
+    x = torch.tensor([[1.0, 2.0]])
+    model, wrapper = _wrapper(accumulative_counts=2)
+    start = copy.deepcopy(model)
+    # Window 1: a NaN micro-batch, then a finite one: the step uses the
+    # finite one's gradient, scaled by 1 / 2 as accumulation does.
+    wrapper.update_params(model(x).sum() * float('nan'))
+    assert wrapper.last_step_skipped and model.weight.grad is None
+    wrapper.update_params(model(x).sum())
+    assert not wrapper.last_step_skipped
+    torch.testing.assert_close(model.weight, start.weight - 0.5 * 0.5 * x)
+    # Window 2: both skipped: no step, no momentum change.
+    momentum = wrapper.optimizer.state[model.weight]['momentum_buffer']
+    momentum = momentum.clone()
+    weight = model.weight.detach().clone()
+    wrapper.update_params(model(x).sum() * float('inf'))
+    wrapper.update_params(model(x).sum() * float('nan'))
+    assert wrapper.num_skipped == 3
+    assert torch.equal(model.weight, weight)
+    assert torch.equal(
+        wrapper.optimizer.state[model.weight]['momentum_buffer'], momentum)
