@@ -177,8 +177,11 @@ def plot_confusion_statistics(
     Returns:
         np.ndarray: The matrix.
     """
-    import torch
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    from aclnet_mm.utils.compat import load_local_checkpoint
+
+    # Safe loader first, full unpickling only as the user-named fallback
+    # (docs/reliability.md, trust boundary).
+    ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     if key not in state:
         raise KeyError(
