@@ -605,7 +605,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         frames=100 if on_gpu else 16,
         pipeline_samples=200 if on_gpu else 100,
         warmup=5 if on_gpu else 2,
-        steps=20 if on_gpu else 5)
+        steps=20 if on_gpu else 10)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
