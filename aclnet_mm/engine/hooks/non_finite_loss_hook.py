@@ -34,6 +34,13 @@ class NonFiniteLossHook(Hook):
     still works; the grad scaler skips steps with non-finite gradients by
     itself.
 
+    Skip mode protects the parameters and the optimizer state only. What
+    the forward pass itself updates is not rolled back: BatchNorm running
+    statistics, the affinity loss's prototypes and confusion bank, the
+    margin loss's queue. A NaN that is already in the features or inputs
+    reaches those buffers and poisons later steps (raise mode is the safe
+    default); skipping suits a blow-up that arises in the loss.
+
     Sample ids come from each data sample's metainfo, the first of
     ``id_keys`` that is present. MMAction2's ``PackActionInputs`` keeps
     only ``img_shape``, ``img_key``, ``video_id`` and ``timestamp`` by
