@@ -41,7 +41,7 @@ augments = dict(
 )
 
 train_head = [
-    dict(type='PreNormalize3D', align_spine=False, align_shoulder=False)
+    dict(type='FastPreNormalize3D', align_spine=False, align_shoulder=False)
 ]
 val_head = train_head
 test_head = train_head
