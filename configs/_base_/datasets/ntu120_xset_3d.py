@@ -1,8 +1,9 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # NTU RGB+D 120, cross-setup, 3D skeletons (ntu120_3d.pkl, see
 # docs/data_preparation.md), prepared as ACLNet does (reference/aclnet.md
-# section 4): (Fast)PreNormalize3D centred on joint 1 of the first frame with no
-# spine or shoulder alignment, motions taken before temporal sampling,
+# section 4): PreNormalize3D (its loop-free twin) centred on joint 1 of
+# the first frame with no spine or shoulder alignment, motions taken
+# before temporal sampling,
 # 100-frame clips, 1 clip for validation and 10 for testing.
 #
 # Checkpoint selection differs from the reference, which validates on the
