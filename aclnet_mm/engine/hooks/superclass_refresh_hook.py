@@ -48,6 +48,18 @@ def find_affinity_losses(
     return found
 
 
+def _read_class_names(path: str) -> List[str]:
+    """One class name per non-empty line of ``path``."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'SuperclassRefreshHook(class_names={path!r}): no such file. '
+            'Write it with the data preparation tool (e.g. '
+            'tools/data/embedded/prepare_pose_classification_kit.py) or '
+            'pass the names as a list.')
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
 @HOOKS.register_module()
 class SuperclassRefreshHook(Hook):
     """Drive the phases of :class:`AffinityContrastiveLoss` from the epoch.
@@ -88,7 +100,9 @@ class SuperclassRefreshHook(Hook):
             ``runner.work_dir``; None disables it.
             Defaults to ``'superclasses.json'``.
         class_names (Sequence[str] | str, optional): Class names, or a text
-            file with one name per line. Defaults to None.
+            file with one name per line, read when training starts (so a
+            config can name a file that data preparation writes later).
+            Defaults to None.
     """
 
     priority = 'NORMAL'
@@ -107,10 +121,8 @@ class SuperclassRefreshHook(Hook):
         self.interval = interval
         self.loss_path = loss_path
         self.out_file = out_file
-        if isinstance(class_names, str):
-            with open(class_names) as f:
-                class_names = [line.strip() for line in f if line.strip()]
-        self.class_names = None if class_names is None else list(class_names)
+        self.class_names = class_names if class_names is None or isinstance(
+            class_names, str) else list(class_names)
         self._losses: List[Tuple[str, AffinityContrastiveLoss]] = []
         self._dump_epoch: Optional[int] = None
 
@@ -131,6 +143,8 @@ class SuperclassRefreshHook(Hook):
 
     def before_train(self, runner) -> None:
         self._losses = find_affinity_losses(runner.model, self.loss_path)
+        if isinstance(self.class_names, str):
+            self.class_names = _read_class_names(self.class_names)
 
     def before_train_epoch(self, runner) -> None:
         epoch = runner.epoch + 1

@@ -147,3 +147,24 @@ def test_missing_loss_raises(build_runner, tmp_path):
         [dict(type='SuperclassRefreshHook', loss_path='fc', start_epoch=1)])
     with pytest.raises(RuntimeError, match='AffinityContrastiveLoss'):
         runner.train()
+
+
+def test_class_names_file_is_read_when_training_starts(build_runner, tmp_path):
+    names_file = tmp_path / 'classes.txt'
+    hook = dict(
+        type='SuperclassRefreshHook',
+        start_epoch=1,
+        class_names=str(names_file))
+    # Building the hook does not need the file yet (data preparation may
+    # write it later) ...
+    runner = build_runner(tmp_path / 'missing', 2, [hook], with_val=False)
+    with pytest.raises(FileNotFoundError, match='classes.txt'):
+        runner.train()
+    # ... and once it exists, its names reach the JSON dump.
+    names_file.write_text('\n'.join(CLASS_NAMES) + '\n')
+    runner = build_runner(tmp_path / 'present', 2, [hook], with_val=False)
+    runner.train()
+    with open(tmp_path / 'present' / 'superclasses_latest.json') as file:
+        content = json.load(file)
+    classes = content['modules']['loss_inter']['classes']
+    assert [entry['name'] for entry in classes] == list(CLASS_NAMES)
