@@ -35,6 +35,7 @@ import json
 import platform
 import resource
 import statistics
+import sys
 import time
 import warnings
 from typing import Callable, Dict, List, Optional, Sequence
@@ -45,6 +46,7 @@ from mmaction.registry import MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+from mmengine.utils import ProgressBar
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = [
@@ -631,15 +633,21 @@ def run(args: argparse.Namespace) -> Dict:
             for key, value in vars(args).items()
             if key not in ('json', 'markdown')
         })
+    sections = [
+        ('train', 'train', lambda: bench_train_steps(args, device)),
+        ('aux', 'aux_losses', lambda: bench_aux_losses(args, device)),
+        ('refresh', 'refresh', lambda: bench_refresh(args, device)),
+        ('pipeline', 'pipeline', lambda: bench_pipeline(args)),
+    ]
+    sections = [item for item in sections if item[0] not in args.skip]
     start = time.perf_counter()
-    if 'train' not in args.skip:
-        results['train'] = bench_train_steps(args, device)
-    if 'aux' not in args.skip:
-        results['aux_losses'] = bench_aux_losses(args, device)
-    if 'refresh' not in args.skip:
-        results['refresh'] = bench_refresh(args, device)
-    if 'pipeline' not in args.skip:
-        results['pipeline'] = bench_pipeline(args)
+    # A progress bar on stderr, so that the JSON / markdown on stdout stay
+    # clean; each section takes from seconds to a minute.
+    progress = ProgressBar(len(sections), file=sys.stderr)
+    for _, key, measure in sections:
+        results[key] = measure()
+        progress.update()
+    sys.stderr.write('\n')
     results['total_seconds'] = time.perf_counter() - start
     results['reference_h100'] = REFERENCE_H100
     return results
