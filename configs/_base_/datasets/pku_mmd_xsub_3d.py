@@ -1,36 +1,22 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # PKU-MMD (phase 1), cross-subject, 3D skeletons (pku_mmd_3d.pkl, see
-# docs/data_preparation.md), prepared as ACLNet does (reference/aclnet.md
-# section 4): PreNormalize3D (its loop-free twin) centred on joint 1 of
-# the first frame with no spine or shoulder alignment, motions taken
-# before temporal sampling,
-# 50-frame clips, 1 clip for validation and 10 for testing.
-#
-# Checkpoint selection differs from the reference, which validates on the
-# test split: validation runs on 5 % of 'xsub_train' carved out by
-# CarvedSplitPoseDataset (seeded, stratified by class, whole
-# recordings), training on the rest, and 'xsub_val' (the official test
-# part) is only used by the test loop.
-#
-# Stream configs pick ``stream`` and rebuild the pipelines from the pieces:
-#   train:    train_head + augments[stream] + to_layout + gen + train_tail
-#   val/test: val_head / test_head + to_layout + gen + val_tail / test_tail
-# with gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream,))]
-dataset_type = 'CarvedSplitPoseDataset'
-data_root = 'data/skeleton/'
-ann_file = data_root + 'pku_mmd_3d.pkl'
+# docs/data_preparation.md): the NTU60 X-Sub recipe (see ntu60_xsub_3d.py)
+# with 50-frame clips, rotation + part drop for every stream, and the
+# validation split carved from 'xsub_train' by whole recordings;
+# 'xsub_val' (the official test part) is only used by the test loop.
+_base_ = './ntu60_xsub_3d.py'
+
+ann_file = 'data/skeleton/pku_mmd_3d.pkl'
 layout = 'nturgb+d'
 num_classes = 51
 clip_len = 50
-batch_size = 16
 train_split = 'xsub_train'
 test_split = 'xsub_val'
 carve_cfg = dict(
     split=train_split, val_ratio=0.05, seed=0, group_by='pku_recording')
+stream = 'j'
 
-# Training augmentations of each stream, as the reference configures them.
 rotate = dict(type='RandomSkeletonRotate', theta=0.2)
-flip = dict(type='SkeletonFlip', layout=layout, flip_ratio=0.5)
 part_drop = dict(type='SkeletonPartDrop', layout=layout, drop_ratio=0.2)
 augments = dict(
     j=[rotate, part_drop],
@@ -41,12 +27,6 @@ augments = dict(
     km=[rotate, part_drop],
 )
 
-train_head = [
-    dict(type='FastPreNormalize3D', align_spine=False, align_shoulder=False)
-]
-val_head = train_head
-test_head = train_head
-to_layout = []
 train_tail = [
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
@@ -74,46 +54,15 @@ test_tail = [
     dict(type='PackActionInputs')
 ]
 
-stream = 'j'
 gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream, ))]
-train_pipeline = (train_head + augments[stream] + to_layout + gen + train_tail)
-val_pipeline = val_head + to_layout + gen + val_tail
-test_pipeline = test_head + to_layout + gen + test_tail
+train_pipeline = (
+    _base_.train_head + augments[stream] + _base_.to_layout + gen + train_tail)
+val_pipeline = _base_.val_head + _base_.to_layout + gen + val_tail
+test_pipeline = _base_.test_head + _base_.to_layout + gen + test_tail
 
 train_dataloader = dict(
-    batch_size=batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=train_pipeline,
-        carve='train',
-        **carve_cfg))
+    dataset=dict(ann_file=ann_file, pipeline=train_pipeline, **carve_cfg))
 val_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=val_pipeline,
-        carve='val',
-        test_mode=True,
-        **carve_cfg))
+    dataset=dict(ann_file=ann_file, pipeline=val_pipeline, **carve_cfg))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='PoseDataset',
-        ann_file=ann_file,
-        pipeline=test_pipeline,
-        split=test_split,
-        test_mode=True))
-
-val_evaluator = [dict(type='AccMetric')]
-test_evaluator = val_evaluator
+    dataset=dict(ann_file=ann_file, pipeline=test_pipeline, split=test_split))

@@ -1,119 +1,14 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-# PKU-MMD (phase 1), cross-view, 3D skeletons (pku_mmd_3d.pkl, see
-# docs/data_preparation.md), prepared as ACLNet does (reference/aclnet.md
-# section 4): PreNormalize3D (its loop-free twin) centred on joint 1 of
-# the first frame with no spine or shoulder alignment, motions taken
-# before temporal sampling,
-# 50-frame clips, 1 clip for validation and 10 for testing.
-#
-# Checkpoint selection differs from the reference, which validates on the
-# test split: validation runs on 5 % of 'xview_train' carved out by
-# CarvedSplitPoseDataset (seeded, stratified by class, whole
-# recordings), training on the rest, and 'xview_val' (the official test
-# part) is only used by the test loop.
-#
-# Stream configs pick ``stream`` and rebuild the pipelines from the pieces:
-#   train:    train_head + augments[stream] + to_layout + gen + train_tail
-#   val/test: val_head / test_head + to_layout + gen + val_tail / test_tail
-# with gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream,))]
-dataset_type = 'CarvedSplitPoseDataset'
-data_root = 'data/skeleton/'
-ann_file = data_root + 'pku_mmd_3d.pkl'
-layout = 'nturgb+d'
-num_classes = 51
-clip_len = 50
-batch_size = 16
+# PKU-MMD (phase 1), cross-view, 3D skeletons: the PKU-MMD X-Sub recipe
+# (see pku_mmd_xsub_3d.py) with the validation split carved from
+# 'xview_train' by whole recordings and 'xview_val' for testing only.
+_base_ = './pku_mmd_xsub_3d.py'
+
 train_split = 'xview_train'
 test_split = 'xview_val'
 carve_cfg = dict(
     split=train_split, val_ratio=0.05, seed=0, group_by='pku_recording')
 
-# Training augmentations of each stream, as the reference configures them.
-rotate = dict(type='RandomSkeletonRotate', theta=0.2)
-flip = dict(type='SkeletonFlip', layout=layout, flip_ratio=0.5)
-part_drop = dict(type='SkeletonPartDrop', layout=layout, drop_ratio=0.2)
-augments = dict(
-    j=[rotate, part_drop],
-    b=[rotate, part_drop],
-    k=[rotate, part_drop],
-    jm=[rotate, part_drop],
-    bm=[rotate, part_drop],
-    km=[rotate, part_drop],
-)
-
-train_head = [
-    dict(type='FastPreNormalize3D', align_spine=False, align_shoulder=False)
-]
-val_head = train_head
-test_head = train_head
-to_layout = []
-train_tail = [
-    dict(type='UniformSampleFrames', clip_len=clip_len),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
-]
-val_tail = [
-    dict(
-        type='UniformSampleFrames',
-        clip_len=clip_len,
-        num_clips=1,
-        test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
-]
-test_tail = [
-    dict(
-        type='UniformSampleFrames',
-        clip_len=clip_len,
-        num_clips=10,
-        test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
-]
-
-stream = 'j'
-gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream, ))]
-train_pipeline = (train_head + augments[stream] + to_layout + gen + train_tail)
-val_pipeline = val_head + to_layout + gen + val_tail
-test_pipeline = test_head + to_layout + gen + test_tail
-
-train_dataloader = dict(
-    batch_size=batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=train_pipeline,
-        carve='train',
-        **carve_cfg))
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=val_pipeline,
-        carve='val',
-        test_mode=True,
-        **carve_cfg))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='PoseDataset',
-        ann_file=ann_file,
-        pipeline=test_pipeline,
-        split=test_split,
-        test_mode=True))
-
-val_evaluator = [dict(type='AccMetric')]
-test_evaluator = val_evaluator
+train_dataloader = dict(dataset=dict(**carve_cfg))
+val_dataloader = dict(dataset=dict(**carve_cfg))
+test_dataloader = dict(dataset=dict(split=test_split))
