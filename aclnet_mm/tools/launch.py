@@ -2,6 +2,8 @@
 """Runner construction shared by the train and test entry points."""
 import datetime
 import os
+import os.path as osp
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -9,7 +11,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
 
-__all__ = ['set_local_rank', 'setup_cpu_distributed', 'build_runner']
+__all__ = [
+    'set_local_rank', 'setup_cpu_distributed', 'set_work_dir', 'build_runner'
+]
 
 # ``MMDistributedDataParallel`` defaults that MMEngine's Runner uses when the
 # config has no ``model_wrapper_cfg``.
@@ -85,6 +89,25 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
         wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
     return True
+
+
+def set_work_dir(cfg: Config, work_dir: Optional[str],
+                 config_file: str) -> None:
+    """Set ``cfg.work_dir`` as MMAction2's tools do.
+
+    The command line wins, then the config's own ``work_dir``, then
+    ``./work_dirs/<config name>``.
+
+    Args:
+        cfg (Config): The config; modified in place.
+        work_dir (str, optional): The ``--work-dir`` value.
+        config_file (str): Path of the config file.
+    """
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_file))[0])
 
 
 def build_runner(cfg: Config) -> Runner:

@@ -7,13 +7,13 @@ per-sample predictions (MMEngine's ``DumpResults``: a list of dicts with
 ``python -m aclnet_mm.tools.test`` as well.
 """
 import argparse
-import os.path as osp
 from typing import Optional, Sequence
 
 from mmengine.config import Config, ConfigDict, DictAction
 
 # Importing this module imports ``aclnet_mm`` first (shims, registration).
-from .launch import build_runner, set_local_rank, setup_cpu_distributed
+from .launch import (build_runner, set_local_rank, set_work_dir,
+                     setup_cpu_distributed)
 
 __all__ = ['parse_args', 'merge_args', 'add_dump_metric', 'main']
 
@@ -93,11 +93,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
 
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
     # Testing loads weights only; never resume optimiser or loop state.
     cfg.resume = False

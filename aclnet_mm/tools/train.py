@@ -6,13 +6,13 @@ commands written for MMAction2, ``tools/dist_train.sh`` and ``mim train``
 work unchanged. Run it as ``python -m aclnet_mm.tools.train`` as well.
 """
 import argparse
-import os.path as osp
 from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
 # Importing this module imports ``aclnet_mm`` first (shims, registration).
-from .launch import build_runner, set_local_rank, setup_cpu_distributed
+from .launch import (build_runner, set_local_rank, set_work_dir,
+                     setup_cpu_distributed)
 
 __all__ = ['parse_args', 'merge_args', 'main']
 
@@ -86,12 +86,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    # work_dir: command line, then the config, then the config's name.
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
 
     if args.amp:
         wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
