@@ -50,8 +50,8 @@ from mmengine.utils import ProgressBar
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = [
-    'HostReadCounter', 'REFERENCE_H100', 'parse_args', 'run', 'to_markdown',
-    'main'
+    'HostReadCounter', 'REFERENCE_H100', 'paired_overhead_pct', 'parse_args',
+    'run', 'to_markdown', 'main'
 ]
 
 #: The issue's figures for the reference code on one H100 (median ms per
@@ -324,24 +324,55 @@ def _count_reads(step: Callable, device: torch.device) -> Dict[str, int]:
 
 
 def _interleaved_ms(fns: Dict[str, Callable], device: torch.device,
-                    warmup: int, steps: int) -> Dict[str, float]:
-    """Median ms of each function, timed in turn step after step.
+                    warmup: int, steps: int) -> Dict[str, List[float]]:
+    """Milliseconds of each function per step, timed in turn.
 
-    Alternating the functions exposes them to the same load, so their
-    ratio stays meaningful on a shared machine.
+    Each step runs every function once, in the given order on even steps
+    and in reverse order on odd steps: both see the same load on a shared
+    machine, and neither always runs first (after the other's memory
+    traffic). Ratios of the same step are therefore comparable.
+
+    Returns:
+        dict[str, list[float]]: The ``steps`` times of each function.
     """
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     _sync(device)
     times = {name: [] for name in fns}
-    for _ in range(steps):
-        for name, fn in fns.items():
+    names = list(fns)
+    for index in range(steps):
+        for name in (names if index % 2 == 0 else names[::-1]):
             start = time.perf_counter()
-            fn()
+            fns[name]()
             _sync(device)
             times[name].append((time.perf_counter() - start) * 1e3)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
+
+
+def paired_overhead_pct(base_ms: Sequence[float],
+                        other_ms: Sequence[float]) -> Dict[str, float]:
+    """Overhead of ``other`` over ``base`` from steps timed in pairs.
+
+    The median of the per-step ratios ``other_i / base_i`` is robust to
+    load that drifts over the run (both steps of a pair see the same
+    load), unlike the ratio of two medians taken at different moments.
+
+    Args:
+        base_ms (Sequence[float]): Times of the base step.
+        other_ms (Sequence[float]): Times of the other step, paired.
+
+    Returns:
+        dict: ``overhead_pct`` (median of the paired ratios, minus 1, in
+        percent) and ``overhead_pct_q1`` / ``overhead_pct_q3``, its lower
+        and upper quartiles, which show the noise of the machine.
+    """
+    ratios = np.asarray(other_ms) / np.asarray(base_ms)
+    q1, median, q3 = np.percentile(ratios, (25, 50, 75))
+    return dict(
+        overhead_pct=100 * (float(median) - 1),
+        overhead_pct_q1=100 * (float(q1) - 1),
+        overhead_pct_q3=100 * (float(q3) - 1))
 
 
 def bench_train_steps(args: argparse.Namespace,
@@ -382,13 +413,13 @@ def bench_train_steps(args: argparse.Namespace,
                 step()
                 row[f'{name}_peak_mb'] = _peak_mb(device)
                 steps[name], models[name] = step, model
-            medians = _interleaved_ms(steps, device, args.warmup, args.steps)
-            for name, median in medians.items():
+            times = _interleaved_ms(steps, device, args.warmup, args.steps)
+            for name, step_times in times.items():
+                median = statistics.median(step_times)
                 row[f'{name}_step_ms'] = median
                 row[f'{name}_tflops_per_s'] = (
                     row[f'{name}_flops'] / median / 1e9)
-            row['overhead_pct'] = 100 * (
-                row['aclnet_step_ms'] / row['ce_step_ms'] - 1)
+            row.update(paired_overhead_pct(times['ce'], times['aclnet']))
             row.update(
                 _bench_inference(models['aclnet'], inputs, args, device))
             rows.append(row)
@@ -686,14 +717,17 @@ def to_markdown(results: Dict) -> str:
         reads = 'cuda_syncs' if 'aclnet_cuda_syncs' in results['train'][
             0] else 'host_reads'
         lines += _table(
-            ('B', 'C', '(a) CE step ms', '(b) ACLNet step ms', '(b)-(a) %',
-             'TFLOP/s (a)', 'TFLOP/s (b)', f'{reads} (a)', f'{reads} (b)',
-             'peak MB (b)', '(f) infer samples/s', 'compile'),
+            ('B', 'C', '(a) CE step ms', '(b) ACLNet step ms',
+             '(b)/(a) - 1 % (paired median)', 'quartiles %', 'TFLOP/s (a)',
+             'TFLOP/s (b)', f'{reads} (a)', f'{reads} (b)', 'peak MB (b)',
+             '(f) infer samples/s', 'compile'),
             [(r['batch_size'], r['num_classes'], r['ce_step_ms'],
-              r['aclnet_step_ms'], r['overhead_pct'], r['ce_tflops_per_s'],
-              r['aclnet_tflops_per_s'], r[f'ce_{reads}'], r[f'aclnet_{reads}'],
-              r['aclnet_peak_mb'], r['infer_samples_per_s'],
-              r['aclnet_compile']) for r in results['train']])
+              r['aclnet_step_ms'], r['overhead_pct'],
+              f"{r['overhead_pct_q1']:.1f} to {r['overhead_pct_q3']:.1f}",
+              r['ce_tflops_per_s'], r['aclnet_tflops_per_s'], r[f'ce_{reads}'],
+              r[f'aclnet_{reads}'], r['aclnet_peak_mb'],
+              r['infer_samples_per_s'], r['aclnet_compile'])
+             for r in results['train']])
     if 'aux_losses' in results:
         lines += _table(
             ('B', 'C', '(c) aux losses ms', 'host reads'),
