@@ -4,6 +4,9 @@ from .carved_split_dataset import (CarvedSplitPoseDataset, carve_split_indices,
                                    parse_group_ids)
 from .class_fraction_dataset import (ClassFractionPoseDataset,
                                      class_fraction_indices)
+from .sample_naming import (SampleLoadError, SampleNamingMixin,
+                            SampleNamingPoseDataset, WorkerCrashError,
+                            describe_dead_workers, naming_dead_workers)
 from .synthetic import (dump_synthetic_skeleton_dataset,
                         make_synthetic_skeleton_dataset)
 from .validated_pose_dataset import (DatasetValidationError,
@@ -17,5 +20,7 @@ __all__ = [
     'check_annotations', 'validate_pickle', 'validate_config', 'embedded',
     'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset',
     'ClassFractionPoseDataset', 'class_fraction_indices',
-    'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids'
+    'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids',
+    'SampleLoadError', 'WorkerCrashError', 'SampleNamingMixin',
+    'SampleNamingPoseDataset', 'naming_dead_workers', 'describe_dead_workers'
 ]

@@ -16,6 +16,8 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 
+from .sample_naming import SampleNamingMixin
+
 __all__ = [
     'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids',
     'GROUP_PATTERNS'
@@ -150,7 +152,7 @@ def carve_split_indices(
 
 
 @DATASETS.register_module()
-class CarvedSplitPoseDataset(PoseDataset):
+class CarvedSplitPoseDataset(SampleNamingMixin, PoseDataset):
     """``PoseDataset`` on a training split minus, or only, a carved part.
 
     Two datasets built with the same ``ann_file``, ``split``, ``val_ratio``,

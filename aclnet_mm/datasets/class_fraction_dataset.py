@@ -7,6 +7,8 @@ from typing import Dict, List, Optional, Tuple
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 
+from .sample_naming import SampleNamingMixin
+
 __all__ = ['ClassFractionPoseDataset', 'class_fraction_indices']
 
 
@@ -51,7 +53,7 @@ def class_fraction_indices(labels: List[int],
 
 
 @DATASETS.register_module()
-class ClassFractionPoseDataset(PoseDataset):
+class ClassFractionPoseDataset(SampleNamingMixin, PoseDataset):
     """``PoseDataset`` restricted to a per-class slice of its split.
 
     Carves a validation split out of a training split (e.g.

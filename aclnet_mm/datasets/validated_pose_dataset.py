@@ -8,6 +8,7 @@ import mmengine
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 
+from .sample_naming import SampleNamingMixin
 from .validation import Problem, ValidationReport, check_annotations
 
 __all__ = ['ValidatedPoseDataset', 'DatasetValidationError']
@@ -30,7 +31,7 @@ class DatasetValidationError(ValueError):
 
 
 @DATASETS.register_module()
-class ValidatedPoseDataset(PoseDataset):
+class ValidatedPoseDataset(SampleNamingMixin, PoseDataset):
     """MMAction2's ``PoseDataset`` with the checks of the validator.
 
     The pickle is checked in :meth:`load_data_list` against the model it

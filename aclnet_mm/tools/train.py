@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 from mmengine.config import Config, DictAction
 
 # Importing this module imports ``aclnet_mm`` first (shims, registration).
+from aclnet_mm.datasets.sample_naming import naming_dead_workers
 from .launch import (build_runner, set_local_rank, set_work_dir,
                      setup_cpu_distributed)
 
@@ -128,7 +129,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    runner.train()
+    # A worker killed by a signal is re-raised naming its sample.
+    with naming_dead_workers(runner):
+        runner.train()
 
 
 if __name__ == '__main__':
