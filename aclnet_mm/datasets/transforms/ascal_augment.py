@@ -119,7 +119,11 @@ class SkeletonCentre(BaseTransform):
         - keypoint
 
     Args:
-        joint (int): Index of the centre joint. Defaults to 1.
+        joint (int): Index of the centre joint (negative indices count from
+            the end). Defaults to 1.
+
+    Raises:
+        ValueError: ``joint`` is outside the keypoints' joints.
     """
 
     def __init__(self, joint: int = 1) -> None:
@@ -135,8 +139,13 @@ class SkeletonCentre(BaseTransform):
             dict: The result dict.
         """
         keypoint = results['keypoint']
-        results['keypoint'] = keypoint - keypoint[...,
-                                                  self.joint:self.joint + 1, :]
+        num_joints = keypoint.shape[-2]
+        if not -num_joints <= self.joint < num_joints:
+            raise ValueError(f'SkeletonCentre: joint {self.joint} outside '
+                             f'the {num_joints} joints of keypoint')
+        # An index, not a slice: a slice of joint -1 would be empty.
+        centre = keypoint[..., self.joint, :][..., None, :]
+        results['keypoint'] = keypoint - centre
         return results
 
     def __repr__(self) -> str:
@@ -234,6 +243,9 @@ class SkeletonShear(BaseTransform):
     Args:
         magnitude (float): Half-width of the uniform range. Defaults to 1.
         seed (int, optional): Seed of a private generator. Defaults to None.
+
+    Raises:
+        ValueError: ``keypoint`` has neither 2 nor 3 channels.
     """
 
     def __init__(self,
@@ -254,6 +266,9 @@ class SkeletonShear(BaseTransform):
         """
         keypoint = results['keypoint']
         num_dims = keypoint.shape[-1]
+        if num_dims not in (2, 3):
+            raise ValueError('SkeletonShear shears 2D or 3D keypoints; '
+                             f'keypoint has {num_dims} channels')
         num_offsets = {2: 2, 3: 6}[num_dims]
         offsets = self.rng.uniform(-self.magnitude, self.magnitude,
                                    num_offsets)
@@ -312,6 +327,10 @@ class SkeletonAxisRotate(BaseTransform):
         angle_range (Tuple[float, float]): Angle range in degrees.
             Defaults to ``(0, 30)``.
         seed (int, optional): Seed of a private generator. Defaults to None.
+
+    Raises:
+        ValueError: ``keypoint`` has neither 2 nor 3 channels, or 2 with
+            ``axes`` other than ``(2, )``.
     """
 
     def __init__(self,
@@ -337,6 +356,9 @@ class SkeletonAxisRotate(BaseTransform):
         """
         keypoint = results['keypoint']
         num_dims = keypoint.shape[-1]
+        if num_dims not in (2, 3):
+            raise ValueError('SkeletonAxisRotate rotates 2D or 3D keypoints; '
+                             f'keypoint has {num_dims} channels')
         if num_dims == 2 and self.axes != (2, ):
             raise ValueError('2D keypoints rotate about z only: set '
                              'axes=(2, )')
@@ -429,6 +451,10 @@ class SkeletonTemporalBlur(BaseTransform):
         normalize (bool): Divide the weights by their sum. Defaults to
             False.
         seed (int, optional): Seed of a private generator. Defaults to None.
+
+    Raises:
+        ValueError: ``kernel_size`` is not a positive odd number, or
+            ``sigma_range`` is not ``0 < low <= high``.
     """
 
     def __init__(self,
@@ -439,6 +465,10 @@ class SkeletonTemporalBlur(BaseTransform):
                  seed: Optional[int] = None) -> None:
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f'kernel_size must be odd, got {kernel_size}')
+        # sigma = 0 would divide by zero in the taps (NaN weights).
+        if len(sigma_range) != 2 or not 0 < sigma_range[0] <= sigma_range[1]:
+            raise ValueError(f'sigma_range must be (low, high) with '
+                             f'0 < low <= high, got {sigma_range}')
         self.kernel_size = kernel_size
         self.sigma_range = tuple(sigma_range)
         self.prob = prob
@@ -517,12 +547,21 @@ class SkeletonJointMask(BaseTransform):
         num_frames (Tuple[int, int], optional): Range of the number of
             frames; None for the reference's rule. Defaults to None.
         seed (int, optional): Seed of a private generator. Defaults to None.
+
+    Raises:
+        ValueError: A range is not ``0 <= low <= high``.
     """
 
     def __init__(self,
                  num_joints: Tuple[int, int] = (5, 15),
                  num_frames: Optional[Tuple[int, int]] = None,
                  seed: Optional[int] = None) -> None:
+        for name, value in (('num_joints', num_joints), ('num_frames',
+                                                         num_frames)):
+            if value is not None and (len(value) != 2
+                                      or not 0 <= value[0] <= value[1]):
+                raise ValueError(f'{name} must be (low, high) with '
+                                 f'0 <= low <= high, got {value}')
         self.num_joints = tuple(num_joints)
         self.num_frames = None if num_frames is None else tuple(num_frames)
         self.seed = seed
