@@ -20,8 +20,11 @@ class FastPreNormalize3D(PreNormalize3D):
     30 ms of a 35 ms sample for 150 frames; docs/benchmark.md). The
     centring and the two rotations are MMAction2's arithmetic.
 
-    One difference: with ``align_center=False`` MMAction2 fails on an
-    undefined body centre; here ``body_center`` is then not added.
+    Differences, on inputs where MMAction2 fails: with
+    ``align_center=False`` MMAction2 fails on an undefined body centre; here
+    ``body_center`` is then not added. A sample whose joints are all close
+    to zero without summing to zero (no frame kept) is returned untouched,
+    like an all-zero one, where MMAction2 fails with an ``IndexError``.
 
     Required Keys:
 
@@ -36,6 +39,11 @@ class FastPreNormalize3D(PreNormalize3D):
     Added Keys:
 
         - body_center (when ``align_center``)
+
+    Raises:
+        ValueError: ``total_frames`` differs from the keypoint length, the
+            sample has neither 1 nor 2 persons, the keypoints are not 3D,
+            or ``zaxis`` / ``xaxis`` name a joint the keypoints lack.
     """
 
     def _rotate(self, skeleton: np.ndarray, joints, target) -> np.ndarray:
@@ -63,6 +71,17 @@ class FastPreNormalize3D(PreNormalize3D):
             return results
         if num_person not in (1, 2):
             raise ValueError(f'expected 1 or 2 persons, got {num_person}')
+        num_joints, num_dims = skeleton.shape[2:]
+        if num_dims != 3:
+            raise ValueError(f'FastPreNormalize3D needs 3D keypoints; '
+                             f'keypoint has {num_dims} channels')
+        axes = dict(
+            zaxis=self.zaxis if self.align_spine else (),
+            xaxis=self.xaxis if self.align_shoulder else ())
+        for name, joints in axes.items():
+            if any(not -num_joints <= j < num_joints for j in joints):
+                raise ValueError(f'keypoint has {num_joints} joints, '
+                                 f'{name}={list(joints)} names others')
 
         # A frame is kept where the main person has a non-zero joint; the
         # person present in more frames becomes the main one.
@@ -70,6 +89,9 @@ class FastPreNormalize3D(PreNormalize3D):
         main = 0
         if num_person == 2 and present[0].sum() < present[1].sum():
             main = 1
+        if not present[main].any():
+            # Close to zero everywhere: as empty as an all-zero sample.
+            return results
         skeleton = skeleton[:, np.flatnonzero(present[main])]
         if main == 1:
             skeleton = skeleton[[1, 0]]
