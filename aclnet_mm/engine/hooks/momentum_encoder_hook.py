@@ -22,7 +22,9 @@ class MomentumEncoderHook(Hook):
     model's (:class:`~aclnet_mm.models.recognizers.ASCALRecognizer`), so
     resuming needs nothing from the hook. Runs before ``CheckpointHook``
     (priority ``'ABOVE_NORMAL'``) so an iteration-based checkpoint holds
-    the updated key encoder.
+    the updated key encoder. A step that
+    :class:`~aclnet_mm.engine.optim_wrappers.FiniteLossOptimWrapper`
+    skipped (non-finite loss) gets no momentum update either.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -40,6 +42,10 @@ class MomentumEncoderHook(Hook):
             data_batch (dict, optional): The batch. Defaults to None.
             outputs (dict, optional): The step's outputs. Defaults to None.
         """
+        if getattr(runner.optim_wrapper, 'last_step_skipped', False):
+            # FiniteLossOptimWrapper took no step (non-finite loss): the
+            # query encoder did not move, so neither does the key encoder.
+            return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         model.momentum_update()

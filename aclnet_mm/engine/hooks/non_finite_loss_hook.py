@@ -34,12 +34,29 @@ class NonFiniteLossHook(Hook):
     still works; the grad scaler skips steps with non-finite gradients by
     itself.
 
-    Skip mode protects the parameters and the optimizer state only. What
-    the forward pass itself updates is not rolled back: BatchNorm running
-    statistics, the affinity loss's prototypes and confusion bank, the
-    margin loss's queue. A NaN that is already in the features or inputs
-    reaches those buffers and poisons later steps (raise mode is the safe
-    default); skipping suits a blow-up that arises in the loss.
+    Skip mode also rolls the model's buffers back, i.e. what the forward
+    pass itself updates: BatchNorm running statistics, the affinity loss's
+    prototypes and confusion bank, the margin loss's and AS-CAL's queues.
+    Before each iteration the buffers are copied into a snapshot kept by
+    the hook (allocated once, then refilled in place); when the wrapper
+    reports the step skipped they are copied back, so a skipped step
+    leaves weights, optimizer state and buffers as if the batch had not
+    been drawn. Modules may define ``on_buffers_restored()`` to refresh
+    host-side mirrors of their buffers
+    (:class:`~aclnet_mm.models.losses.AffinityContrastiveLoss` does). The
+    roll-back happens in this hook's ``after_train_iter`` (priority
+    ``'NORMAL'``): hooks of higher priority that read buffers after the
+    step see the skipped step's values (MMAction2's and our hooks of
+    higher priority do not read them;
+    :class:`~aclnet_mm.engine.hooks.MomentumEncoderHook` skips its update
+    when the step was skipped). Python attributes and the random number
+    generators (dropout, augmentation) are not rolled back.
+
+    Cost of the roll-back (skip mode with ``restore_buffers=True`` only):
+    memory for one more copy of every buffer (a 16384 x 256 float32
+    queue: 16 MiB; BatchNorm statistics: a few KiB per layer) and, each
+    iteration, one device-to-device copy of them (no host-device
+    synchronisation); the restore after a skipped step is one more copy.
 
     Sample ids come from each data sample's metainfo, the first of
     ``id_keys`` that is present. MMAction2's ``PackActionInputs`` keeps
@@ -60,17 +77,18 @@ class NonFiniteLossHook(Hook):
         id_keys (Sequence[str]): Metainfo keys that name a sample, tried
             in order. Defaults to ``('frame_dir', 'filename', 'video_id',
             'sample_idx')``.
+        restore_buffers (bool): In skip mode, roll the model's buffers
+            back after a skipped step. Defaults to True.
     """
 
     priority = 'NORMAL'  # after RuntimeInfoHook (VERY_HIGH) logged
 
-    def __init__(
-        self,
-        mode: str = 'raise',
-        max_skips: Optional[int] = None,
-        id_keys: Sequence[str] = ('frame_dir', 'filename', 'video_id',
-                                  'sample_idx')
-    ) -> None:
+    def __init__(self,
+                 mode: str = 'raise',
+                 max_skips: Optional[int] = None,
+                 id_keys: Sequence[str] = ('frame_dir', 'filename', 'video_id',
+                                           'sample_idx'),
+                 restore_buffers: bool = True) -> None:
         if mode not in ('raise', 'skip'):
             raise ValueError(f"mode must be 'raise' or 'skip', got {mode!r}")
         if max_skips is not None and max_skips < 0:
@@ -79,6 +97,9 @@ class NonFiniteLossHook(Hook):
         self.max_skips = max_skips
         self.id_keys = tuple(id_keys)
         self.num_skipped = 0
+        self.restore_buffers = restore_buffers
+        # Buffer name -> snapshot tensor, refilled in place every iteration.
+        self._snapshot: Dict[str, torch.Tensor] = {}
 
     def before_train(self, runner) -> None:
         if self.mode == 'skip' and not self._guarded(runner):
@@ -89,20 +110,67 @@ class NonFiniteLossHook(Hook):
                 f'{type(runner.optim_wrapper).__name__}')
 
     @staticmethod
-    def _guarded(runner) -> bool:
+    def _wrappers(runner) -> List:
         wrapper = runner.optim_wrapper
         wrappers = getattr(wrapper, 'optim_wrappers', None)
         if isinstance(wrappers, dict):  # OptimWrapperDict
-            return bool(wrappers) and all(
-                isinstance(w, FiniteLossOptimWrapper)
-                for w in wrappers.values())
-        return isinstance(wrapper, FiniteLossOptimWrapper)
+            return list(wrappers.values())
+        return [wrapper]
+
+    @classmethod
+    def _guarded(cls, runner) -> bool:
+        wrappers = cls._wrappers(runner)
+        return bool(wrappers) and all(
+            isinstance(w, FiniteLossOptimWrapper) for w in wrappers)
+
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
+                          data_batch: DATA_BATCH = None) -> None:
+        if self.mode != 'skip':
+            return
+        for wrapper in self._wrappers(runner):
+            # A step that never reaches update_params is not a skip.
+            wrapper.last_step_skipped = False
+        if self.restore_buffers:
+            self._take_snapshot(runner.model)
+
+    def _take_snapshot(self, model: torch.nn.Module) -> None:
+        snapshot = {}
+        for name, buffer in model.named_buffers():
+            kept = self._snapshot.get(name)
+            if (kept is None or kept.shape != buffer.shape
+                    or kept.dtype != buffer.dtype
+                    or kept.device != buffer.device):
+                kept = torch.empty_like(buffer)
+            kept.copy_(buffer)  # asynchronous on a device: no host sync
+            snapshot[name] = kept
+        self._snapshot = snapshot
+
+    def _restore_snapshot(self, model: torch.nn.Module) -> None:
+        modules = dict(model.named_modules())
+        for name, buffer in list(model.named_buffers()):
+            kept = self._snapshot.get(name)
+            if kept is None:
+                continue  # registered during the step: nothing to go back to
+            if kept.shape == buffer.shape and kept.dtype == buffer.dtype:
+                buffer.copy_(kept)
+            else:  # the step replaced the tensor: put the old one back
+                owner, _, leaf = name.rpartition('.')
+                setattr(modules[owner], leaf, kept.clone())
+        for module in model.modules():
+            notify = getattr(module, 'on_buffers_restored', None)
+            if callable(notify):
+                notify()
 
     def after_train_iter(self,
                          runner,
                          batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
+        if (self.mode == 'skip' and self.restore_buffers and self._snapshot
+                and any(w.last_step_skipped for w in self._wrappers(runner))):
+            self._restore_snapshot(runner.model)
         if not outputs:
             return
         bad = self._non_finite_terms(runner, outputs)

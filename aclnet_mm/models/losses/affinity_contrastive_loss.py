@@ -185,6 +185,15 @@ class AffinityContrastiveLoss(nn.Module):
         super()._load_from_state_dict(*args, **kwargs)
         self._host_flags = None
 
+    def on_buffers_restored(self) -> None:
+        """Re-read the phase flags from the buffers at the next forward.
+
+        Called by :class:`~aclnet_mm.engine.hooks.NonFiniteLossHook` after
+        it copied the buffers of a skipped step back (a deferred refresh
+        done in that step is pending again).
+        """
+        self._host_flags = None
+
     def set_phase(self, stats_active: bool, loss_active: bool) -> None:
         """Switch the confusion statistics and the loss on or off.
 

@@ -17,6 +17,8 @@ from torch.utils.data import Dataset
 import aclnet_mm  # noqa: F401
 from aclnet_mm.engine.hooks import NonFiniteLossHook
 from aclnet_mm.engine.optim_wrappers import FiniteLossOptimWrapper
+from aclnet_mm.models.losses import (AffinityContrastiveLoss,
+                                     MarginContrastiveLoss)
 
 
 class ClipDataset(Dataset):
@@ -36,6 +38,7 @@ class ClipDataset(Dataset):
         index = self.indices[i]
         sample = ActionDataSample(metainfo=dict(frame_dir=f'clip_{index:03d}'))
         sample.target = self.targets[index]
+        sample.cls = torch.tensor(index % 4)
         return dict(inputs=self.feats[index], data_samples=sample)
 
 
@@ -56,9 +59,47 @@ class Regressor(BaseModel):
             loss_aux=0.01 * self.fc.weight.abs().sum())
 
 
-def _runner(tmp_path, dataset, hook=None, wrapper='OptimWrapper', epochs=1):
+class ContrastiveNet(BaseModel):
+    """BatchNorm + ACLNet's two contrastive losses: every kind of buffer
+    the forward pass updates (BN statistics, prototypes, confusion bank,
+    queue) and a key-encoder update counted by ``momentum_update``."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.embed = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8))
+        self.fc = nn.Linear(8, 4)
+        self.inter = AffinityContrastiveLoss(
+            num_classes=4, in_channels=8, proj_channels=4, num_neighbors=2)
+        self.inter.set_phase(stats_active=True, loss_active=True)
+        self.intra = MarginContrastiveLoss(
+            in_channels=8, proj_channels=4, queue_size=6)
+        self.num_momentum_updates = 0
+
+    def momentum_update(self):
+        self.num_momentum_updates += 1
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        feats = self.embed(torch.stack(inputs))
+        logits = self.fc(feats)
+        if mode != 'loss':
+            return logits
+        labels = torch.stack([s.cls for s in data_samples])
+        return dict(
+            loss_cls=nn.functional.cross_entropy(logits, labels),
+            loss_inter=self.inter(feats, labels, logits),
+            loss_intra=self.intra(feats, labels))
+
+
+def _runner(tmp_path,
+            dataset,
+            hook=None,
+            wrapper='OptimWrapper',
+            epochs=1,
+            model=Regressor,
+            hooks=()):
     return Runner(
-        model=Regressor(),
+        model=model(),
         work_dir=str(tmp_path / uuid.uuid4().hex),
         experiment_name=uuid.uuid4().hex,
         train_dataloader=dict(
@@ -70,7 +111,7 @@ def _runner(tmp_path, dataset, hook=None, wrapper='OptimWrapper', epochs=1):
         optim_wrapper=dict(
             type=wrapper, optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
-        custom_hooks=[] if hook is None else [hook],
+        custom_hooks=list(hooks) + ([] if hook is None else [hook]),
         default_hooks=dict(
             logger=dict(type='LoggerHook', interval=1), checkpoint=None),
         log_level='WARNING',
@@ -154,6 +195,68 @@ def test_skip_equals_training_without_the_batch(tmp_path, caplog):
     skipped = runner.message_hub.get_scalar('train/num_skipped_steps')
     assert skipped.current() == 2
     assert runner.iter == 6  # 3 batches x 2 epochs, skipped ones counted
+
+
+@pytest.mark.parametrize('restore', [True, False])
+def test_skip_rolls_buffers_back(tmp_path, restore):
+    """A NaN input reaches BN statistics, prototypes, confusion bank and
+    queue in the forward; skip mode puts all of them back."""
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(6, )),
+        dict(type='NonFiniteLossHook', mode='skip', restore_buffers=restore),
+        wrapper='FiniteLossOptimWrapper',
+        epochs=2,
+        model=ContrastiveNet,
+        hooks=[dict(type='MomentumEncoderHook')])
+    runner.train()
+    reference = _runner(
+        tmp_path,
+        ClipDataset(indices=(0, 1, 2, 3, 8, 9, 10, 11)),
+        epochs=2,
+        model=ContrastiveNet,
+        hooks=[dict(type='MomentumEncoderHook')])
+    reference.train()
+    assert reference.model.num_momentum_updates == 4
+    got, expected = runner.model.state_dict(), reference.model.state_dict()
+    buffers = [
+        'embed.1.running_mean', 'embed.1.running_var',
+        'embed.1.num_batches_tracked', 'inter.prototypes', 'inter.confusion',
+        'intra.queue_feats', 'intra.queue_labels', 'intra.queue_ptr',
+        'intra.queue_count'
+    ]
+    assert set(buffers) <= set(got)
+    # The reference run really moved them (4 steps of 4 samples).
+    assert expected['intra.queue_count'] == 6
+    assert expected['embed.1.num_batches_tracked'] == 4
+    assert expected['inter.confusion'].sum() > 0
+    if restore:
+        assert runner.optim_wrapper.num_skipped == 2
+        # The key-encoder update follows optimiser steps: 6 - 2 skipped.
+        assert runner.model.num_momentum_updates == 4
+        assert got.keys() == expected.keys()
+        for key in got:  # weights and buffers alike
+            torch.testing.assert_close(got[key], expected[key], msg=key)
+    else:  # without the roll-back the NaN batch poisons the buffers,
+        # and through them every later step.
+        assert runner.optim_wrapper.num_skipped == 5
+        assert runner.model.num_momentum_updates == 1
+        assert not torch.isfinite(got['embed.1.running_mean']).all()
+        assert not torch.isfinite(got['inter.prototypes']).all()
+        assert got['embed.1.num_batches_tracked'] == 6
+
+
+def test_rollback_refreshes_host_flags(tmp_path):
+    loss = AffinityContrastiveLoss(
+        num_classes=4, in_channels=8, proj_channels=4, num_neighbors=2)
+    loss.set_phase(stats_active=True, loss_active=False)
+    loss.request_refresh()  # faithful: deferred to the next forward
+    pending = loss.refresh_pending.clone()
+    loss(torch.randn(4, 8), torch.arange(4), torch.randn(4, 4))
+    assert loss._flags() == (True, False, False)  # refreshed in forward
+    loss.refresh_pending.copy_(pending)  # what the roll-back does
+    loss.on_buffers_restored()
+    assert loss._flags() == (True, False, True)  # pending again
 
 
 def test_skip_beyond_max_skips_raises(tmp_path):
