@@ -2,12 +2,17 @@
 """aclnet-mm: contrastive skeleton action learning for MMAction2 1.x.
 
 Importing the package applies the compatibility shims (they must run before
-anything imports ``mmaction.models``) and registers every module of the
-plugin into MMAction2's registries.
+anything imports ``mmaction.models``), makes checkpoint writes atomic and
+auto-resume checked (``utils/atomic_checkpoint.py``), and registers every
+module of the plugin into MMAction2's registries.
 """
 from .utils import compat as _compat
 
 _compat.apply_all()
+
+from .utils import atomic_checkpoint as _atomic_checkpoint  # noqa: E402
+
+_atomic_checkpoint.apply_all()
 
 from .models.utils.graph import patch_mmaction_graph as _patch_graph  # noqa
 

@@ -1,4 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from . import compat
+from . import atomic_checkpoint, compat
 
-__all__ = ['compat']
+__all__ = ['atomic_checkpoint', 'compat']

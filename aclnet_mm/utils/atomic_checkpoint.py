@@ -1,0 +1,246 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""Crash-safe checkpoints: atomic writes and a checked auto-resume.
+
+MMEngine 0.10.7 writes a checkpoint with ``LocalBackend.put``, which opens
+the final name (``epoch_3.pth``) with ``'wb'`` and writes the bytes in
+place, with no ``fsync``. A process killed in the middle (``SIGKILL``, the
+OOM killer, a pre-empted job) leaves a truncated file under a final
+checkpoint name, and a power loss can do the same to a file that
+``last_checkpoint`` already names. ``tools/test.py epoch_3.pth``,
+``--resume epoch_3.pth`` or a later auto-resume then meet a half file.
+
+Two shims, applied when ``aclnet_mm`` is imported, close that gap:
+
+* :func:`atomic_put` replaces ``LocalBackend.put``: the bytes go to a
+  hidden temporary file in the same directory, are ``fsync``-ed, and
+  ``os.replace`` renames it to the final name (atomic on POSIX and
+  Windows), so a final name only ever holds a complete file;
+* :func:`find_latest_complete_checkpoint` replaces MMEngine's
+  ``find_latest_checkpoint`` (auto-resume). It checks the checkpoint that
+  ``last_checkpoint`` names (zip structure and every member's CRC-32) and,
+  when that file is missing, truncated or corrupted (written before these
+  shims, or by another tool), falls back to the latest complete
+  ``epoch_N.pth`` / ``iter_N.pth`` before it with a warning that names the
+  bad file. Falling back loses at most one checkpoint interval; refusing
+  would make the user delete the file by hand to get the same result.
+  When no complete checkpoint is left it refuses, naming the files.
+
+The ``last_checkpoint`` pointer itself is still written in place by
+``CheckpointHook``; a kill inside that (one small write) leaves it empty,
+which the checked resume treats like a bad pointer and falls back from.
+"""
+import logging
+import os
+import os.path as osp
+import re
+import zipfile
+from typing import List, Optional, Union
+
+from mmengine.logging import print_log
+
+__all__ = [
+    'atomic_put', 'checkpoint_problem', 'find_latest_complete_checkpoint',
+    'install_atomic_put', 'install_checked_resume', 'apply_all'
+]
+
+#: Names ``CheckpointHook`` gives to the checkpoints it resumes from.
+CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+
+
+def _fsync_dir(dirname: str) -> None:
+    """Make a rename in ``dirname`` durable (POSIX only)."""
+    if os.name != 'posix':
+        return
+    fd = os.open(dirname, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
+    """Write ``obj`` to ``filepath`` so that it appears whole or not at all.
+
+    A drop-in for ``LocalBackend.put``: the directory is created as there.
+    The temporary name is fixed (``.<name>.tmp``), so a leftover of a killed
+    write is overwritten by the next save of the same file. MMEngine saves
+    checkpoints on the main process only, so one writer per file holds.
+
+    Args:
+        obj (bytes): Data to write.
+        filepath (str or PathLike): Final path.
+    """
+    filepath = os.fspath(filepath)
+    dirname = osp.dirname(osp.abspath(filepath))
+    os.makedirs(dirname, exist_ok=True)
+    tmp_path = osp.join(dirname, f'.{osp.basename(filepath)}.tmp')
+    try:
+        with open(tmp_path, 'wb') as file:
+            file.write(obj)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp_path, filepath)
+    except BaseException:
+        # A Python-level failure (disk full, KeyboardInterrupt) leaves no
+        # temporary behind; only a killed process can.
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+    _fsync_dir(dirname)
+
+
+def install_atomic_put() -> bool:
+    """Replace ``LocalBackend.put`` by :func:`atomic_put`.
+
+    Returns:
+        bool: Whether it was installed now (``False`` if already there).
+    """
+    from mmengine.fileio.backends.local_backend import LocalBackend
+    if LocalBackend.put is atomic_put:
+        return False
+    LocalBackend.put = atomic_put
+    return True
+
+
+def checkpoint_problem(filename: str) -> Optional[str]:
+    """Say what is wrong with a checkpoint file, without unpickling it.
+
+    ``torch.save`` writes a zip archive with a CRC-32 per member; a
+    truncated file loses the central directory at its end, and a damaged
+    one fails a CRC (which ``torch.load`` does not check). A file that is
+    not a zip archive (the pre-1.6 torch format) cannot be checked here and
+    is left to the loader.
+
+    Args:
+        filename (str): Path of the checkpoint.
+
+    Returns:
+        str or None: What is wrong (``'is empty'`` ...), or ``None`` if the
+        file looks complete.
+    """
+    if not osp.isfile(filename):
+        return 'does not exist'
+    if osp.getsize(filename) == 0:
+        return 'is empty'
+    with open(filename, 'rb') as file:
+        magic = file.read(4)
+    if magic[:2] != b'PK':
+        return None
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            infos = archive.infolist()
+            # An all-zero CRC table means the writer skipped CRCs.
+            bad = archive.testzip() if any(i.CRC for i in infos) else None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        return f'is not a complete zip archive (truncated?): {err}'
+    if bad is not None:
+        return f'fails the CRC check of its member {bad} (corrupted)'
+    return None
+
+
+def _earlier_checkpoints(named: str, work_dir: str) -> List[str]:
+    """Checkpoints to fall back to, the latest first.
+
+    They are the ``epoch_N.pth`` / ``iter_N.pth`` files in the directory of
+    ``named`` (``work_dir`` when that is unknown) with a smaller ``N`` than
+    ``named`` (any ``N`` when ``named`` does not follow the pattern).
+    """
+    dirname = osp.dirname(named) if named else ''
+    if not dirname or not osp.isdir(dirname):
+        dirname = work_dir
+    match = CHECKPOINT_NAME.match(osp.basename(named)) if named else None
+    found = []
+    for name in os.listdir(dirname):
+        candidate = CHECKPOINT_NAME.match(name)
+        if candidate is None:
+            continue
+        step = int(candidate.group(2))
+        if match is not None and (candidate.group(1) != match.group(1)
+                                  or step >= int(match.group(2))):
+            continue
+        found.append((step, osp.join(dirname, name)))
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def find_latest_complete_checkpoint(path: str) -> Optional[str]:
+    """The latest complete checkpoint to auto-resume from.
+
+    A drop-in for ``mmengine.runner.find_latest_checkpoint``: it reads
+    ``<path>/last_checkpoint`` and returns ``None`` when there is none, as
+    MMEngine does, but checks the file it names with
+    :func:`checkpoint_problem` and falls back to an earlier complete one,
+    with a warning naming the bad file.
+
+    Args:
+        path (str): The work directory.
+
+    Returns:
+        str or None: The checkpoint to resume from.
+
+    Raises:
+        RuntimeError: If ``last_checkpoint`` exists but neither the file it
+            names nor any earlier checkpoint is complete.
+    """
+    save_file = osp.join(path, 'last_checkpoint')
+    if not osp.exists(save_file):
+        print_log('Did not find last_checkpoint to be resumed.')
+        return None
+    with open(save_file) as file:
+        named = file.read().strip()
+    if '://' in named:
+        return named  # a remote backend: nothing to check locally
+    problem = (
+        checkpoint_problem(named)
+        if named else 'is empty (its write was interrupted?)')
+    if problem is None:
+        return named
+    what = f'{named} (named by {save_file})' if named else save_file
+    tried = []
+    for candidate in _earlier_checkpoints(named, path):
+        candidate_problem = checkpoint_problem(candidate)
+        if candidate_problem is None:
+            print_log(
+                f'Auto-resume: {what} {problem}; resuming from {candidate}, '
+                'the latest complete checkpoint before it.',
+                logger='current',
+                level=logging.WARNING)
+            return candidate
+        tried.append(f'{candidate} {candidate_problem}')
+    details = ''.join(f'; {entry}' for entry in tried)
+    raise RuntimeError(
+        f'Cannot auto-resume from {path}: {what} {problem}, and no earlier '
+        f'complete checkpoint is there{details}. Delete the broken files '
+        'to train from scratch, or pass --resume PATH.')
+
+
+def install_checked_resume() -> int:
+    """Make MMEngine's auto-resume use :func:`find_latest_complete_checkpoint`.
+
+    ``Runner`` and ``FlexibleRunner`` imported ``find_latest_checkpoint``
+    by name, and the strategies import it from ``mmengine.runner`` when
+    they resume, so every one of these bindings is replaced.
+
+    Returns:
+        int: Number of bindings replaced now.
+    """
+    import importlib
+    replaced = 0
+    for module_name in ('mmengine.runner', 'mmengine.runner.checkpoint',
+                        'mmengine.runner.runner',
+                        'mmengine.runner._flexible_runner'):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        current = getattr(module, 'find_latest_checkpoint', None)
+        if current is None or current is find_latest_complete_checkpoint:
+            continue
+        module.find_latest_checkpoint = find_latest_complete_checkpoint
+        replaced += 1
+    return replaced
+
+
+def apply_all() -> None:
+    """Install both shims; safe to call more than once."""
+    install_atomic_put()
+    install_checked_resume()
