@@ -9,13 +9,15 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 
 from .sample_naming import SampleNamingMixin
-from .validation import Problem, ValidationReport, check_annotations
+from .validation import (Problem, ValidationReport, check_annotations,
+                         check_pipeline)
 
 __all__ = ['ValidatedPoseDataset', 'DatasetValidationError']
 
 # Problems that leave nothing sensible to load, whatever on_error says.
 _FATAL_KINDS = ('not_pickle', 'bad_structure', 'missing_key', 'wrong_type',
-                'unknown_split', 'empty_split', 'config')
+                'unknown_split', 'empty_split', 'config', 'unknown_layout',
+                'unsupported_stream', 'layout_conflict')
 
 
 class DatasetValidationError(ValueError):
@@ -37,7 +39,9 @@ class ValidatedPoseDataset(SampleNamingMixin, PoseDataset):
     The pickle is checked in :meth:`load_data_list` against the model it
     feeds: joint count against ``layout``, labels against ``num_classes``,
     2D / 3D coordinates against the pipeline's ``PreNormalize2D`` /
-    ``PreNormalize3D``, plus NaN/inf, empty sequences, ``total_frames``,
+    ``PreNormalize3D``, the pipeline's ``GenSkeFeat`` /
+    ``GenSkeletonStreams`` streams and layout against ``layout``, plus
+    NaN/inf, empty sequences, ``total_frames``,
     dtypes, missing keys, duplicate ids and split consistency (see
     :mod:`aclnet_mm.datasets.validation`). Drop-in for ``PoseDataset``::
 
@@ -105,6 +109,9 @@ class ValidatedPoseDataset(SampleNamingMixin, PoseDataset):
             layout=self.layout,
             dim=self._pipeline_dim(),
             skeleton_prefix=prefix)
+        # The pipeline's stream transforms against the graph layout.
+        report.problems.extend(
+            check_pipeline(self._stream_steps(), self.ann_file, self.layout))
         self.validation_report = report
         fatal = [
             p for p in report.problems
@@ -140,6 +147,28 @@ class ValidatedPoseDataset(SampleNamingMixin, PoseDataset):
                         item[key] = osp.join(self.data_prefix['video'],
                                              item[key])
         return data_list
+
+    def _stream_steps(self) -> List[Dict]:
+        """The built stream transforms, as the configs that make them."""
+        steps = []
+        for transform in getattr(self.pipeline, 'transforms', ()):
+            name = type(transform).__name__
+            if name == 'GenSkeFeat':
+                steps.append(
+                    dict(
+                        type=name,
+                        dataset=transform.dataset,
+                        feats=transform.feats))
+            elif name == 'GenSkeletonStreams':
+                steps.append(
+                    dict(
+                        type=name,
+                        layout=transform.layout,
+                        feats=transform.feats,
+                        bone_tree=transform.bone_tree))
+            else:
+                steps.append(None)  # keeps the pipeline[k] positions
+        return steps
 
     def _pipeline_dim(self) -> Optional[int]:
         """2 or 3 when the pipeline normalises 2D or 3D keypoints."""

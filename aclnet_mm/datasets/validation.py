@@ -26,12 +26,14 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
+from aclnet_mm.datasets.transforms.skeleton_streams import (
+    _MMACTION_BONE_TABLES, _STREAMS)
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
 
 __all__ = [
     'Problem', 'ValidationReport', 'PROBLEM_KINDS', 'check_sample',
     'check_annotations', 'validate_pickle', 'expectations_from_config',
-    'validate_config'
+    'check_pipeline', 'check_config', 'validate_config'
 ]
 
 # kind -> what it means, in the order the summary prints them.
@@ -54,7 +56,20 @@ PROBLEM_KINDS = {
     'empty_split': 'a split (or the annotation list) is empty',
     'missing_file': 'an annotation or per-sample skeleton file is absent',
     'config': 'the config cannot be read for expectations',
+    'bad_img_shape': 'img_shape is not a pair of positive ints (H, W)',
+    'mixed_dims': 'one file mixes 2D and 3D samples',
+    'mixed_joints': 'one file mixes samples with different joint counts',
+    'mixed_score': 'one 2D file mixes samples with and without scores',
+    'split_overlap': 'an id is in both a training and a test split',
+    'unknown_layout': 'a layout name (graph or pipeline) is not registered',
+    'unsupported_stream': 'a feature stream the transform or layout cannot '
+    'build',
+    'layout_conflict': 'the pipeline and the graph name different layouts',
 }
+
+# Feature streams of MMAction2's GenSkeFeat; its bone streams need one of
+# the bone tables of JointToBone (_MMACTION_BONE_TABLES).
+_GENSKEFEAT_STREAMS = ('j', 'b', 'jm', 'bm')
 
 _DIM_NAMES = {2: '2D (x, y)', 3: '3D (x, y, z)'}
 
@@ -251,8 +266,14 @@ def check_sample(sample: Any,
             f'int, got {type(total_frames).__name__}')
         total_frames = None
     elif total_frames <= 0:
+        what = ('a zero-length sequence' if total_frames == 0 else
+                'negative, so the converter that wrote it is broken')
         report('empty_sequence', 'total_frames',
-               f'total_frames is {total_frames}: a zero-length sequence')
+               f'total_frames is {total_frames}: {what}')
+
+    if 'img_shape' in sample:
+        problems.extend(
+            _check_img_shape(sample['img_shape'], index, sid, file))
 
     if 'keypoint' not in sample:
         if require_keypoint:
@@ -398,6 +419,22 @@ def _check_arrays(sample: dict, index: int, sid: str, file: str,
     return problems
 
 
+def _check_img_shape(img_shape: Any, index: int, sid: str,
+                     file: str) -> List[Problem]:
+    # PreNormalize2D / flips unpack it as (H, W) and divide by it.
+    pair = isinstance(img_shape, (tuple, list, np.ndarray)) \
+        and np.ndim(img_shape) == 1 and len(img_shape) == 2
+    if pair and all(_is_int(v) and v > 0 for v in img_shape):
+        return []
+    return [
+        Problem(
+            'bad_img_shape', f'img_shape is {img_shape!r}; expected the '
+            '(height, width) of the video in pixels, two positive ints, '
+            'e.g. (1080, 1920): PreNormalize2D unpacks it as (H, W) and '
+            'divides the 2D coordinates by it', file, sid, 'img_shape', index)
+    ]
+
+
 def _check_score(sample: dict, index: int, sid: str, file: str,
                  keypoint: np.ndarray, compressed: bool) -> List[Problem]:
     problems = []
@@ -491,8 +528,8 @@ def check_annotations(data: Any,
         except KeyError as err:
             problems.append(
                 Problem(
-                    'config',
-                    f'{err}; joint counts not checked',
+                    'unknown_layout',
+                    f'{err.args[0]}; joint counts not checked',
                     file,
                     field='layout'))
             layout = None
@@ -552,10 +589,12 @@ def check_annotations(data: Any,
     # A bar on stderr, so that the report on stdout stays parseable.
     bar = ProgressBar(len(selected), file=sys.stderr) \
         if progress and len(selected) else None
+    signatures = {}
     for i in selected:
         if bar is not None:
             bar.update()
         sample = annotations[i]
+        signatures[i] = _signature(sample)
         problems.extend(
             check_sample(
                 sample,
@@ -574,7 +613,83 @@ def check_annotations(data: Any,
                                      in_channels, dim))
     if bar is not None:
         sys.stderr.write('\n')
+    # An expectation already flags each sample that misses it; without
+    # one, the samples that differ from the rest of the file are flagged.
+    problems.extend(
+        _check_consistency(
+            signatures,
+            ids,
+            file,
+            dims=dim is None,
+            joints=layout is None,
+            scores=in_channels is None))
     return ValidationReport(file, problems, num_samples=len(selected))
+
+
+def _signature(sample: Any) -> Optional[tuple]:
+    """``(coordinates, joints, has_score)`` of a well-formed sample."""
+    if not isinstance(sample, dict):
+        return None
+    keypoint = sample.get('keypoint')
+    if not isinstance(keypoint, np.ndarray) or not np.issubdtype(
+            keypoint.dtype, np.floating) or keypoint.size == 0:
+        return None
+    compressed = 'frame_inds' in sample
+    if keypoint.ndim != (3 if compressed else 4):
+        return None
+    coords = 2 if compressed else keypoint.shape[-1]
+    has_score = compressed or 'keypoint_score' in sample
+    return coords, keypoint.shape[-2], has_score
+
+
+def _check_consistency(signatures: Dict[int, Optional[tuple]], ids: List[str],
+                       file: str, dims: bool, joints: bool,
+                       scores: bool) -> List[Problem]:
+    """Samples whose dims / joints / scores differ from the majority."""
+    known = {i: sig for i, sig in signatures.items() if sig is not None}
+    problems = []
+
+    def minority(values: Dict[int, Any], kind: str, field: str, describe):
+        counts = Counter(values.values())
+        if len(counts) < 2:
+            return
+        common, num = counts.most_common(1)[0]
+        for i, value in values.items():
+            if value != common:
+                problems.append(
+                    Problem(
+                        kind, f'{describe(value)}, but {num} of '
+                        f'{len(values)} samples of this file have '
+                        f'{describe(common)}. {_MIXED_WHY[kind]}', file,
+                        ids[i], field, i))
+
+    if dims:
+        minority({
+            i: s[0]
+            for i, s in known.items() if s[0] in (2, 3)
+        }, 'mixed_dims', 'keypoint', lambda c: f'{c}D keypoints (C={c})')
+    if joints:
+        minority({
+            i: s[1]
+            for i, s in known.items()
+        }, 'mixed_joints', 'keypoint', lambda v: f'V={v} joints')
+    if scores:
+        minority({
+            i: s[2]
+            for i, s in known.items() if s[0] == 2
+        }, 'mixed_score', 'keypoint_score', lambda has: 'a keypoint_score'
+                 if has else 'no keypoint_score')
+    return problems
+
+
+_MIXED_WHY = dict(
+    mixed_dims='One model reads either 2D or 3D data: split the file, or '
+    'drop the odd samples',
+    mixed_joints='One graph layout fits one joint count: re-export these '
+    'samples with the same skeleton model',
+    mixed_score='Scored samples give 3 channels per joint, unscored 2, so '
+    'the backbone gets the wrong in_channels on one kind: give every 2D '
+    'sample a keypoint_score (ones if the detector has none)')
 
 
 def _check_splits(file: str, splits: Any, split: Optional[str],
@@ -621,10 +736,62 @@ def _check_splits(file: str, splits: Any, split: Optional[str],
                         'split_missing_id', f'listed in split {name!r} '
                         'but no annotation has this id', file, sid,
                         f'split.{name}'))
+    problems.extend(_check_overlap(file, splits, split, index_of))
     if split is None:
         # Without a split request every sample is checked.
         selected = set(index_of.values())
     return problems, sorted(selected)
+
+
+def _split_role(name: Any) -> Optional[tuple]:
+    """``('xsub', 'train')`` for ``'xsub_train'``; None without a role."""
+    if not isinstance(name, str):
+        return None
+    head, _, role = name.rpartition('_')
+    return (head, role) if role in ('train', 'val', 'test') else None
+
+
+def _check_overlap(file: str, splits: dict, split: Optional[str],
+                   index_of: Dict[str, int]) -> List[Problem]:
+    """Ids of a ``<p>train`` split also in its ``<p>val`` / ``<p>test``.
+
+    A ``val`` wholly inside ``train`` is a carved-out development set (as
+    CASIA-B's ``train`` = ``train_dev`` + ``val``) and is not flagged; a
+    partial overlap, or any with ``test``, leaks test samples into
+    training.
+    """
+    roles = {}
+    for name, members in splits.items():
+        role = _split_role(name)
+        if role is not None and isinstance(members, (list, tuple)):
+            roles[role] = name
+    problems = []
+    for (head, role), train in roles.items():
+        if role != 'train':
+            continue
+        train_ids = {m for m in splits[train] if isinstance(m, str)}
+        train_ids &= index_of.keys()
+        for other in ('val', 'test'):
+            held = roles.get((head, other))
+            if held is None or split not in (None, train, held):
+                continue
+            # Ids with no annotation are split_missing_id problems.
+            held_ids = {
+                m
+                for m in splits[held] if isinstance(m, str) and m in index_of
+            }
+            shared = train_ids & held_ids
+            if not shared or (other == 'val' and held_ids <= train_ids):
+                continue
+            for sid in sorted(shared, key=str):
+                problems.append(
+                    Problem(
+                        'split_overlap', f'in both {train!r} and {held!r} '
+                        f'({len(shared)} shared id(s)): the model would be '
+                        'evaluated on samples it trained on; a test id '
+                        'belongs in one split only', file, sid,
+                        f'split.{held}', index_of.get(sid)))
+    return problems
 
 
 def _check_skeleton_file(sample: dict, index: int, sid: str, prefix: str,
@@ -711,12 +878,182 @@ def validate_pickle(path: str,
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-def _unwrap_dataset(cfg: dict) -> dict:
+def _unwrap_dataset(cfg: dict, where: str = 'dataset') -> tuple:
+    """The dataset that holds ``ann_file`` and its key path in the config."""
     # RepeatDataset / ClassBalancedDataset hold the real one in `dataset`.
     while isinstance(cfg, dict) and 'ann_file' not in cfg \
             and isinstance(cfg.get('dataset'), dict):
-        cfg = cfg['dataset']
-    return cfg
+        cfg, where = cfg['dataset'], where + '.dataset'
+    return cfg, where
+
+
+def _stream_step(step: Any) -> Optional[Dict[str, Any]]:
+    """What a feature-stream transform config builds, None for others.
+
+    Returns:
+        dict, optional: ``key`` (the argument naming the layout), ``name``
+        (its value), ``feats``, ``allowed`` (the streams the transform
+        knows), ``bone_field`` (the argument that asks for MMAction2's bone
+        tables, or None when it does not) and ``uses_layout`` (whether the
+        transform reads the layout at all).
+    """
+    if not isinstance(step, dict):
+        return None
+    kind = str(step.get('type', ''))
+    if kind.endswith('GenSkeFeat'):
+        feats = step.get('feats', ['j'])
+        # MMAction2 reads `dataset` only for its bone table (JointToBone).
+        bones = isinstance(feats, (list, tuple)) and any(
+            f in ('b', 'bm') for f in feats)
+        return dict(
+            key='dataset',
+            name=step.get('dataset', 'nturgb+d'),
+            feats=feats,
+            allowed=_GENSKEFEAT_STREAMS,
+            bone_field='feats' if bones else None,
+            uses_layout=bones)
+    if kind.endswith('GenSkeletonStreams'):
+        mmaction = step.get('bone_tree', 'auto') == 'mmaction'
+        return dict(
+            key='layout',
+            name=step.get('layout', 'nturgb+d'),
+            feats=step.get('feats', ('j', )),
+            allowed=_STREAMS,
+            bone_field='bone_tree' if mmaction else None,
+            uses_layout=True)
+    return None
+
+
+def _try_layout(layout: Any):
+    """The :class:`SkeletonLayout`, or the error message when unknown."""
+    try:
+        return get_layout(layout), None
+    except (KeyError, TypeError, ValueError) as err:
+        return None, str(err.args[0] if err.args else err)
+
+
+def _same_skeleton(first, second) -> bool:
+    return (first.num_node, first.center, sorted(first.inward)) == \
+        (second.num_node, second.center, sorted(second.inward))
+
+
+def check_pipeline(pipeline: Optional[Sequence],
+                   file: str,
+                   graph_layout: Optional[Union[str, dict]] = None,
+                   where: str = 'pipeline') -> List[Problem]:
+    """Check the layout names and streams of a pipeline's stream transforms.
+
+    ``GenSkeFeat`` (MMAction2: ``j``, ``b``, ``jm``, ``bm``; bones only for
+    ``nturgb+d``, ``openpose`` and ``coco``) and ``GenSkeletonStreams``
+    (ours: also ``k`` / ``km``, any registered layout).
+
+    Args:
+        pipeline (Sequence[dict], optional): Transform configs.
+        file (str): The config, for the messages.
+        graph_layout (str | dict, optional): The model's
+            ``graph_cfg.layout``; a stream transform naming another skeleton
+            is a ``layout_conflict``. Defaults to None.
+        where (str): Key path of the pipeline, for the fields. Defaults to
+            ``'pipeline'``.
+
+    Returns:
+        list[Problem]: ``unknown_layout``, ``unsupported_stream`` and
+        ``layout_conflict`` problems.
+    """
+    problems = []
+    graph = _try_layout(graph_layout)[0] if graph_layout else None
+    for k, raw in enumerate(pipeline or ()):
+        step = _stream_step(raw)
+        if step is None:
+            continue
+        kind, prefix = raw['type'], f'{where}[{k}]'
+        feats = step['feats']
+        streams = list(feats) if isinstance(feats, (list, tuple)) else None
+        unknown = [f for f in streams or () if f not in step['allowed']]
+        if not streams or unknown:
+            hint = ''
+            if any(f in ('k', 'km') for f in unknown):
+                hint = ('; K-bone streams (k, km) need GenSkeletonStreams '
+                        '(type="GenSkeletonStreams", layout=..., feats=...)')
+            problems.append(
+                Problem(
+                    'unsupported_stream', f'{kind} cannot build feats='
+                    f'{feats!r}: it knows {list(step["allowed"])}{hint}',
+                    file,
+                    field=f'{prefix}.feats'))
+        if not step['uses_layout']:
+            continue
+        name = step['name']
+        spec, error = _try_layout(name)
+        if spec is None:
+            problems.append(
+                Problem(
+                    'unknown_layout',
+                    f'{kind} {step["key"]}={name!r}: {error}',
+                    file,
+                    field=f'{prefix}.{step["key"]}'))
+            continue
+        if step['bone_field'] and name not in _MMACTION_BONE_TABLES:
+            problems.append(
+                Problem(
+                    'unsupported_stream', f'{kind} with '
+                    f'{step["key"]}={name!r} asks for MMAction2\'s bone '
+                    f'table, which exists only for {_MMACTION_BONE_TABLES}; '
+                    'use GenSkeletonStreams with bone_tree="auto" or '
+                    '"layout", which takes bones from the layout\'s own tree',
+                    file,
+                    field=f'{prefix}.{step["bone_field"]}'))
+        if graph is not None and not _same_skeleton(spec, graph):
+            problems.append(
+                Problem(
+                    'layout_conflict', f'{kind} builds streams on '
+                    f'{spec.name!r} ({spec.num_node} joints) but the '
+                    f"model's graph_cfg.layout is {graph.name!r} "
+                    f'({graph.num_node} joints): bones would follow the '
+                    'wrong tree, or the joint counts clash; name the same '
+                    'layout in both',
+                    file,
+                    field=f'{prefix}.{step["key"]}'))
+    return problems
+
+
+def check_config(cfg: Any, file: str = '<config>') -> List[Problem]:
+    """Check a config's layout names and feature streams.
+
+    Args:
+        cfg (Config | dict): The loaded config.
+        file (str): Its path, for the messages. Defaults to
+            ``'<config>'``.
+
+    Returns:
+        list[Problem]: Problems of the graph layout and of every
+        dataloader's pipeline (see :func:`check_pipeline`).
+    """
+    backbone = (cfg.get('model') or {}).get('backbone') or {}
+    layout = (backbone.get('graph_cfg') or {}).get('layout')
+    problems = []
+    if layout is not None:
+        error = _try_layout(layout)[1]
+        if error is not None:
+            problems.append(
+                Problem(
+                    'unknown_layout',
+                    error,
+                    file,
+                    field='model.backbone.graph_cfg.layout'))
+    seen = []
+    for loader in _DATALOADERS:
+        dataset, where = _unwrap_dataset(
+            (cfg.get(loader) or {}).get('dataset'), f'{loader}.dataset')
+        if not isinstance(dataset, dict):
+            continue
+        pipeline = dataset.get('pipeline')
+        if pipeline in seen:  # test_dataloader = val_dataloader
+            continue
+        seen.append(pipeline)
+        problems.extend(
+            check_pipeline(pipeline, file, layout, f'{where}.pipeline'))
+    return problems
 
 
 def _pipeline_expectations(pipeline: Sequence) -> Dict[str, Any]:
@@ -729,9 +1066,12 @@ def _pipeline_expectations(pipeline: Sequence) -> Dict[str, Any]:
             dim = 3
         elif kind.endswith('PreNormalize2D'):
             dim = 2
-        elif kind.endswith('GenSkeFeat'):
-            num_feats = len(step.get('feats', ('j', )))
-            ske_dataset = step.get('dataset', 'nturgb+d')
+        else:
+            stream = _stream_step(step)
+            if stream is not None and isinstance(stream['feats'],
+                                                 (list, tuple)):
+                num_feats = len(stream['feats']) or 1
+                ske_dataset = stream['name']
     return dict(dim=dim, num_feats=num_feats, ske_dataset=ske_dataset)
 
 
@@ -771,7 +1111,7 @@ def expectations_from_config(cfg: Any) -> List[Dict[str, Any]]:
 
     entries = {}
     for loader in _DATALOADERS:
-        dataset = _unwrap_dataset((cfg.get(loader) or {}).get('dataset'))
+        dataset = _unwrap_dataset((cfg.get(loader) or {}).get('dataset'))[0]
         if not isinstance(dataset, dict) or 'ann_file' not in dataset:
             continue
         ann_file = dataset['ann_file']
@@ -820,18 +1160,36 @@ def validate_config(cfg: Any,
         progress (bool): See :func:`check_annotations`.
 
     Returns:
-        list[ValidationReport]: One per distinct ``(ann_file, split)``.
+        list[ValidationReport]: One per distinct ``(ann_file, split)``,
+        after one for the config itself when its layouts or streams are
+        wrong (:func:`check_config`) or it cannot be read.
     """
-    entries = expectations_from_config(cfg)
     name = cfg if isinstance(cfg, str) else '<config>'
+    if isinstance(cfg, str):
+        try:
+            cfg = Config.fromfile(cfg)
+        except Exception as err:  # noqa: BLE001 - any config failure
+            return [
+                ValidationReport(name, [
+                    Problem('config', f'cannot be read: {type(err).__name__}: '
+                            f'{err}', name)
+                ])
+            ]
+    entries = expectations_from_config(cfg)
     if not entries:
         return [
             ValidationReport(name, [
-                Problem('config', 'no train/val/test dataloader with an '
-                        'ann_file', name)
+                Problem(
+                    'config',
+                    'no train/val/test dataloader with an ann_file',
+                    name,
+                    field='train_dataloader.dataset.ann_file')
             ])
         ]
-    reports, done, missing = [], set(), set()
+    config_problems = check_config(cfg, name)
+    reports = [ValidationReport(name, config_problems)] \
+        if config_problems else []
+    done, missing = set(), set()
     for entry in entries:
         entry_split = split if split is not None else entry['split']
         if (entry['ann_file'], entry_split) in done \
@@ -841,7 +1199,10 @@ def validate_config(cfg: Any,
         if not osp.isfile(entry['ann_file']):
             # One report for a missing file, not one per split.
             missing.add(entry['ann_file'])
-        entry_layout = layout if layout is not None else entry['layout']
+        entry_layout = layout
+        if entry_layout is None and _try_layout(entry['layout'])[0]:
+            # An unknown config layout is in the config's own report.
+            entry_layout = entry['layout']
         report = validate_pickle(
             entry['ann_file'],
             split=entry_split,

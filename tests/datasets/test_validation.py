@@ -5,12 +5,13 @@ import mmengine
 import numpy as np
 import pytest
 from mmaction.datasets import PoseDataset
-from mmaction.datasets.transforms import PreNormalize3D
+from mmaction.datasets.transforms import GenSkeFeat, PreNormalize3D
 from mmaction.registry import DATASETS
 
 from aclnet_mm.datasets import (DatasetValidationError, ValidatedPoseDataset,
                                 check_annotations, validate_config,
                                 validate_pickle)
+from aclnet_mm.datasets.transforms import GenSkeletonStreams
 from aclnet_mm.datasets.validation import PROBLEM_KINDS
 
 
@@ -297,3 +298,503 @@ def test_validated_dataset_fatal_and_clean(mixed_pickle, tmp_path):
     assert dataset.validation_report.ok
     with pytest.raises(ValueError, match='on_error'):
         _build(clean, on_error='ignore')
+
+
+# One real broken file per case, at least one case per kind of
+# PROBLEM_KINDS. A case writes its file(s) into tmp_path and returns
+# (problems, file, sample, field): every problem found must be of the
+# case's kind (good data around it is never flagged), and one must name
+# that file, sample and field (None where the kind has none).
+CASES = {}
+
+
+def _case(name, kind, check=None):
+    """Register a case; with `check`, the case is built from it."""
+    if check is not None:
+        CASES[name] = (kind, check)
+        return None
+
+    def register(fn):
+        CASES[name] = (kind, fn)
+        return fn
+
+    return register
+
+
+def _good2d(name, label=0, frames=4, score=True):
+    rng = np.random.RandomState(len(name) + label)
+    sample = dict(
+        frame_dir=name,
+        label=label,
+        total_frames=frames,
+        img_shape=(1080, 1920),
+        original_shape=(1080, 1920),
+        keypoint=(rng.rand(1, frames, 17, 2) * 1000).astype(np.float32))
+    if score:
+        sample['keypoint_score'] = rng.rand(1, frames, 17).astype(np.float32)
+    return sample
+
+
+def _mutated(sample, **changes):
+    """`sample` with keys replaced, or removed where the value is None."""
+    sample = dict(sample)
+    for key, value in changes.items():
+        if value is None:
+            del sample[key]
+        else:
+            sample[key] = value
+    return sample
+
+
+def _pkl(tmp_path, annotations, split=None):
+    if split is None:
+        split = dict(train=[a['frame_dir'] for a in annotations])
+    path = str(tmp_path / 'ann.pkl')
+    mmengine.dump(dict(split=split, annotations=annotations), path)
+    return path
+
+
+def _raw(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def _sample_case(name, kind, sample, field, two_d=False, **expect):
+    """`sample` between two good 3D (2D) ones, by validate_pickle."""
+    goods = [_good2d('g0'), _good2d('g1', 1)] if two_d else \
+        [_good('g0'), _good('g1', 1)]
+
+    def check(tmp_path):
+        path = _pkl(tmp_path, [goods[0], sample, goods[1]])
+        return validate_pickle(path, **expect).problems, path, \
+            sample['frame_dir'], field
+
+    _case(name, kind, check)
+
+
+def _config_case(name, kind, field, graph='nturgb+d', steps=(), text=None):
+    """A config reading a good pickle, with `steps` as stream transforms."""
+
+    def check(tmp_path):
+        ann = _pkl(tmp_path, [_good('a'), _good('b', 1)])
+        pipeline = [dict(type='PreNormalize3D')] + list(steps) + \
+            [dict(type='PackActionInputs')]
+        path = tmp_path / 'cfg.py'
+        path.write_text(
+            text if text is not None else
+            ('model = dict(type="RecognizerGCN", backbone=dict(type="STGCN",'
+             f' graph_cfg=dict(layout={graph!r})), cls_head=dict(type='
+             '"GCNHead", num_classes=2, in_channels=256))\n'
+             'train_dataloader = dict(dataset=dict(type="PoseDataset", '
+             f'ann_file={ann!r}, split="train", pipeline={pipeline!r}))\n'))
+        reports = validate_config(str(path))
+        problems = [p for report in reports for p in report.problems]
+        return problems, str(path), None, field
+
+    _case(name, kind, check)
+
+
+# --- the file itself
+@_case('garbage_pkl', 'not_pickle')
+def _garbage_pkl(tmp_path):
+    path = _raw(tmp_path, 'ann.pkl', b'\x80\x04not a pickle')
+    return validate_pickle(path).problems, path, None, None
+
+
+@_case('csv_given_as_annotations', 'not_pickle')
+def _csv_file(tmp_path):
+    path = _raw(tmp_path, 'ann.csv', b'frame_dir,label\nS001,0\n')
+    return validate_pickle(path).problems, path, None, None
+
+
+@_case('tuple_at_top_level', 'bad_structure')
+def _tuple_top(tmp_path):
+    path = str(tmp_path / 'ann.pkl')
+    mmengine.dump((1, 2), path)
+    return validate_pickle(path).problems, path, None, None
+
+
+@_case('no_annotations_key', 'missing_key')
+def _no_annotations(tmp_path):
+    path = str(tmp_path / 'ann.pkl')
+    mmengine.dump(dict(split=dict(train=['a'])), path)
+    return validate_pickle(path).problems, path, None, 'annotations'
+
+
+@_case('annotation_file_absent', 'missing_file')
+def _absent(tmp_path):
+    path = str(tmp_path / 'none.pkl')
+    return validate_pickle(path).problems, path, None, None
+
+
+# --- one sample
+_sample_case('no_label', 'missing_key', _mutated(_good('s'), label=None),
+             'label')
+_sample_case('no_keypoint', 'missing_key', _mutated(_good('s'), keypoint=None),
+             'keypoint')
+_sample_case('float_label', 'wrong_type', _mutated(_good('s'), label=3.0),
+             'label')
+_sample_case('str_label', 'wrong_type', _mutated(_good('s'), label='3'),
+             'label')
+_sample_case('int_keypoint', 'wrong_type',
+             _mutated(_good('s'), keypoint=np.zeros((1, 4, 25, 3), int)),
+             'keypoint')
+_sample_case('list_keypoint', 'wrong_type',
+             _mutated(_good('s'), keypoint=np.zeros((1, 4, 25, 3)).tolist()),
+             'keypoint')
+_sample_case('keypoint_without_person_axis', 'bad_shape',
+             _mutated(_good('s'), keypoint=np.zeros((4, 25, 3), np.float32)),
+             'keypoint')
+_sample_case(
+    'score_shape_differs',
+    'bad_shape',
+    _mutated(_good2d('s'), keypoint_score=np.ones((1, 3, 17))),
+    'keypoint_score',
+    two_d=True)
+_sample_case(
+    'wrong_joint_count',
+    'layout_mismatch',
+    _mutated(_good('s'), keypoint=np.zeros((1, 4, 17, 3), np.float32)),
+    'keypoint',
+    layout='nturgb+d')
+_sample_case(
+    '2d_sample_3d_config',
+    'dim_mismatch',
+    _mutated(_good('s'), keypoint=np.zeros((1, 4, 25, 2), np.float32)),
+    'keypoint',
+    dim=3)
+_sample_case(
+    '2d_without_score',
+    'channel_mismatch',
+    _mutated(_good2d('s'), keypoint_score=None),
+    'keypoint',
+    layout='coco',
+    dim=2,
+    in_channels=3,
+    two_d=True)
+_sample_case(
+    'nan_keypoint', 'non_finite',
+    _mutated(_good('s'), keypoint=np.full((1, 4, 25, 3), np.nan, np.float32)),
+    'keypoint')
+_sample_case(
+    'zero_frames', 'empty_sequence',
+    _mutated(
+        _good('s'),
+        total_frames=0,
+        keypoint=np.zeros((1, 0, 25, 3), np.float32)), 'keypoint')
+_sample_case('total_frames_off', 'frames_mismatch',
+             _mutated(_good('s'), total_frames=9), 'total_frames')
+_sample_case(
+    'label_equals_num_classes',
+    'label_range',
+    _mutated(_good('s'), label=60),
+    'label',
+    num_classes=60)
+_sample_case(
+    'negative_label',
+    'label_range',
+    _mutated(_good('s'), label=-1),
+    'label',
+    num_classes=60)
+_sample_case(
+    'img_shape_one_value',
+    'bad_img_shape',
+    _mutated(_good2d('s'), img_shape=(1080, )),
+    'img_shape',
+    two_d=True)
+_sample_case(
+    'img_shape_zero_height',
+    'bad_img_shape',
+    _mutated(_good2d('s'), img_shape=(0, 1920)),
+    'img_shape',
+    two_d=True)
+_sample_case(
+    'img_shape_str',
+    'bad_img_shape',
+    _mutated(_good2d('s'), img_shape='1080p'),
+    'img_shape',
+    two_d=True)
+
+
+@_case('negative_total_frames', 'empty_sequence')
+def _negative_frames(tmp_path):
+    sample = dict(_good('s'), total_frames=-4)
+    path = _pkl(tmp_path, [sample])
+    # The keypoint frames disagree too; only the first problem is asked.
+    problems = [
+        p for p in validate_pickle(path).problems
+        if p.kind != 'frames_mismatch'
+    ]
+    return problems, path, 's', 'total_frames'
+
+
+@_case('skeleton_file_absent', 'missing_file')
+def _skeleton_absent(tmp_path):
+    ann = [dict(frame_dir='v1', label=0, total_frames=4)]
+    report = check_annotations(
+        ann, str(tmp_path / 'ann.pkl'), skeleton_prefix=str(tmp_path))
+    return report.problems, str(tmp_path / 'v1.pkl'), 'v1', 'keypoint'
+
+
+# --- samples against each other
+@_case('duplicate_frame_dir', 'duplicate_id')
+def _duplicate(tmp_path):
+    path = _pkl(tmp_path, [_good('a'), _good('dup'), _good('dup', 1)])
+    return validate_pickle(path).problems, path, 'dup', 'frame_dir'
+
+
+@_case('2d_and_3d_in_one_file', 'mixed_dims')
+def _mixed_dims(tmp_path):
+    odd = _mutated(_good('flat'), keypoint=np.ones((1, 4, 25, 2), 'f4'))
+    path = _pkl(tmp_path, [_good('a'), odd, _good('b', 1)])
+    return validate_pickle(path).problems, path, 'flat', 'keypoint'
+
+
+@_case('joint_counts_mixed', 'mixed_joints')
+def _mixed_joints(tmp_path):
+    odd = _mutated(_good('v17'), keypoint=np.ones((1, 4, 17, 3), 'f4'))
+    path = _pkl(tmp_path, [_good('a'), odd, _good('b', 1)])
+    return validate_pickle(path).problems, path, 'v17', 'keypoint'
+
+
+@_case('scores_on_some_2d_samples', 'mixed_score')
+def _mixed_score(tmp_path):
+    bare = _good2d('bare', score=False)
+    path = _pkl(tmp_path, [_good2d('a'), bare, _good2d('b', 1)])
+    return validate_pickle(path).problems, path, 'bare', 'keypoint_score'
+
+
+# --- splits
+@_case('split_not_in_file', 'unknown_split')
+def _unknown_split(tmp_path):
+    path = _pkl(tmp_path, [_good('a')])
+    problems = validate_pickle(path, split='xsub_train').problems
+    return problems, path, None, 'split'
+
+
+@_case('split_id_not_annotated', 'split_missing_id')
+def _split_missing(tmp_path):
+    path = _pkl(tmp_path, [_good('a')], dict(train=['a', 'ghost']))
+    return validate_pickle(path).problems, path, 'ghost', 'split.train'
+
+
+@_case('empty_split', 'empty_split')
+def _empty_split(tmp_path):
+    path = _pkl(tmp_path, [_good('a')], dict(train=['a'], test=[]))
+    return validate_pickle(path).problems, path, None, 'split.test'
+
+
+@_case('empty_annotation_list', 'empty_split')
+def _empty_annotations(tmp_path):
+    path = _pkl(tmp_path, [], dict())
+    return validate_pickle(path).problems, path, None, 'annotations'
+
+
+@_case('split_value_not_list', 'wrong_type')
+def _split_not_list(tmp_path):
+    path = _pkl(tmp_path, [_good('a')], dict(train='a'))
+    return validate_pickle(path).problems, path, None, 'split.train'
+
+
+@_case('frame_dir_not_str', 'wrong_type')
+def _frame_dir_int(tmp_path):
+    path = _pkl(tmp_path, [_mutated(_good('x'), frame_dir=7)], dict())
+    return validate_pickle(path).problems, path, '#0', 'frame_dir'
+
+
+@_case('train_test_overlap', 'split_overlap')
+def _train_test_overlap(tmp_path):
+    path = _pkl(
+        tmp_path,
+        [_good('a'), _good('b', 1), _good('c')],
+        dict(xsub_train=['a', 'b'], xsub_test=['b', 'c']))
+    return validate_pickle(path).problems, path, 'b', 'split.xsub_test'
+
+
+@_case('train_val_partial_overlap', 'split_overlap')
+def _train_val_overlap(tmp_path):
+    path = _pkl(
+        tmp_path,
+        [_good('a'), _good('b', 1), _good('c')],
+        dict(train=['a', 'b'], val=['b', 'c']))
+    problems = validate_pickle(path, split='val').problems
+    return problems, path, 'b', 'split.val'
+
+
+# --- the config and its pipeline
+_PIPE = 'train_dataloader.dataset.pipeline[1]'
+_config_case(
+    'config_syntax_error',
+    'config',
+    None,
+    text='model = dict(type="RecognizerGCN",\n')
+_config_case(
+    'config_without_dataloader',
+    'config',
+    'train_dataloader.dataset.ann_file',
+    text='model = dict()\n')
+_config_case(
+    'graph_layout_typo',
+    'unknown_layout',
+    'model.backbone.graph_cfg.layout',
+    graph='ntu_rgbd')
+_config_case(
+    'streams_layout_typo',
+    'unknown_layout',
+    f'{_PIPE}.layout',
+    steps=[dict(type='GenSkeletonStreams', layout='cocoo', feats=['j'])])
+_config_case(
+    'genskefeat_dataset_typo',
+    'unknown_layout',
+    f'{_PIPE}.dataset',
+    steps=[dict(type='GenSkeFeat', dataset='ntu', feats=['j', 'b'])])
+_config_case(
+    'kbone_in_genskefeat',
+    'unsupported_stream',
+    f'{_PIPE}.feats',
+    steps=[dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j', 'k'])])
+_config_case(
+    'unknown_stream_name',
+    'unsupported_stream',
+    f'{_PIPE}.feats',
+    steps=[dict(type='GenSkeletonStreams', feats=['j', 'bone'])])
+_config_case(
+    'genskefeat_bones_without_table',
+    'unsupported_stream',
+    f'{_PIPE}.feats',
+    graph='openpose_body25',
+    steps=[dict(type='GenSkeFeat', dataset='openpose_body25', feats=['b'])])
+_config_case(
+    'mmaction_bone_tree_for_own_layout',
+    'unsupported_stream',
+    f'{_PIPE}.bone_tree',
+    graph='openpose_body25',
+    steps=[
+        dict(
+            type='GenSkeletonStreams',
+            layout='openpose_body25',
+            feats=['b'],
+            bone_tree='mmaction')
+    ])
+_config_case(
+    'pipeline_and_graph_layouts_differ',
+    'layout_conflict',
+    f'{_PIPE}.layout',
+    steps=[
+        dict(
+            type='GenSkeletonStreams',
+            layout='openpose_body25',
+            feats=['j', 'b'])
+    ])
+
+
+@_case('cli_layout_typo', 'unknown_layout')
+def _cli_layout(tmp_path):
+    path = _pkl(tmp_path, [_good('a')])
+    problems = validate_pickle(path, layout='ntu').problems
+    return problems, path, None, 'layout'
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_broken_file_named(name, tmp_path):
+    kind, check = CASES[name]
+    problems, file, sample, field = check(tmp_path)
+    assert problems, f'{name}: nothing found'
+    # Only the broken part is flagged: the good samples / keys are not.
+    assert {p.kind for p in problems} == {kind}, [str(p) for p in problems]
+    named = [
+        p for p in problems
+        if (p.file, p.sample, p.field) == (file, sample, field)
+    ]
+    assert named, [str(p) for p in problems]
+    text = str(named[0])
+    assert text.startswith(f'[{kind}] {file}')
+    if sample is not None:
+        assert f'sample {sample!r}' in text
+    if field is not None:
+        assert f'field {field!r}' in text
+    assert PROBLEM_KINDS[kind]
+
+
+def test_catalogue_every_kind_triggered(tmp_path_factory):
+    """Each kind of PROBLEM_KINDS is raised by a real broken file."""
+    triggered = set()
+    for name, (_, check) in CASES.items():
+        triggered |= {p.kind for p in check(tmp_path_factory.mktemp(name))[0]}
+    assert triggered == set(PROBLEM_KINDS)
+    assert len(PROBLEM_KINDS) >= 20
+
+
+def test_clean_files_and_configs_never_flagged(tmp_path):
+    # 3D and 2D files with every optional key, protocol splits and a
+    # carved-out val inside train (CASIA-B style), against full
+    # expectations.
+    three = [_good(f's{i}', i % 3, frames=4 + i) for i in range(6)]
+    path = _pkl(
+        tmp_path, three,
+        dict(
+            xsub_train=['s0', 's1', 's2', 's3'],
+            xsub_val=['s4', 's5'],
+            train=['s0', 's1', 's2'],
+            val=['s1'],
+            train_dev=['s0', 's2']))
+    report = validate_pickle(
+        path, num_classes=3, layout='nturgb+d', in_channels=3, dim=3)
+    assert report.ok and report.num_samples == 6, report.format()
+    two = [_good2d(f'k{i}', i) for i in range(3)]
+    path2 = str(tmp_path / 'two.pkl')
+    mmengine.dump(dict(split=dict(train=['k0', 'k1'], test=['k2'])), path2)
+    mmengine.dump(
+        dict(split=dict(train=['k0', 'k1'], test=['k2']), annotations=two),
+        path2)
+    assert validate_pickle(
+        path2, num_classes=3, layout='coco', in_channels=3, dim=2).ok
+    # Every stream of both transforms, on layouts that have them.
+    for graph, steps in [
+        ('nturgb+d', [dict(type='GenSkeFeat', feats=['j', 'b', 'jm', 'bm'])]),
+        ('openpose_body25', [
+            dict(
+                type='GenSkeFeat',
+                dataset='openpose_body25',
+                feats=['j', 'jm'])
+        ]),
+        ('openpose_body25', [
+            dict(
+                type='GenSkeletonStreams',
+                layout='openpose_body25',
+                feats=['j', 'b', 'k', 'jm', 'bm', 'km'])
+        ]),
+    ]:
+        _config_case('clean', None, None, graph=graph, steps=steps)
+        problems, *_ = CASES.pop('clean')[1](tmp_path)
+        assert not problems, [str(p) for p in problems]
+
+
+def test_validated_dataset_names_file_sample_field(tmp_path):
+    odd = _mutated(_good('flat'), keypoint=np.ones((1, 4, 25, 2), 'f4'))
+    path = _pkl(tmp_path, [_good('a'), odd, _good('b', 1)])
+    with pytest.raises(DatasetValidationError) as info:
+        _build(path, split='train')
+    text = str(info.value)
+    assert f"[mixed_dims] {path} | sample 'flat' | field 'keypoint'" in text
+    # With skip, the odd sample goes and the good ones stay.
+    with pytest.warns(UserWarning, match='mixed_dims'):
+        dataset = _build(path, split='train', on_error='skip')
+    assert _ids(dataset) == ['a', 'b']
+    # The pipeline's streams are checked against the layout too, and a
+    # stream the transform cannot build is fatal whatever the policy.
+    clean = _pkl(tmp_path, [_good('a'), _good('b', 1)])
+    with pytest.raises(DatasetValidationError) as info:
+        _build(
+            clean,
+            pipeline=[GenSkeFeat(dataset='nturgb+d', feats=['j', 'k'])],
+            layout='nturgb+d',
+            on_error='skip')
+    assert f"[unsupported_stream] {clean} | field 'pipeline[0].feats'" in \
+        str(info.value)
+    with pytest.raises(DatasetValidationError, match='layout_conflict'):
+        _build(
+            clean,
+            pipeline=[GenSkeletonStreams(layout='openpose_body25')],
+            layout='nturgb+d')

@@ -81,3 +81,43 @@ def test_config_and_module_entry(tmp_path):
     garbage = tmp_path / 'bad.pkl'
     garbage.write_text('hello')
     assert main([str(garbage)]) == 1
+
+
+def test_new_kinds_named_by_cli(tmp_path, capsys):
+    flat = _sample('flat')
+    flat['keypoint'] = np.zeros((1, 3, 25, 2), np.float32)
+    shaped = dict(_sample('hd'), img_shape=(1080, ))
+    path = _dump(tmp_path, [_sample('a'), flat, shaped,
+                            _sample('b', 1)],
+                 dict(xsub_train=['a', 'b', 'hd'], xsub_test=['b', 'flat']))
+    assert main([path]) == 1
+    out = capsys.readouterr().out
+    assert f"[mixed_dims] {path} | sample 'flat' | field 'keypoint'" in out
+    assert f"[bad_img_shape] {path} | sample 'hd' | field 'img_shape'" in out
+    assert (f"[split_overlap] {path} | sample 'b' | field "
+            "'split.xsub_test'") in out
+    assert 'mixed_dims: 1' in out and 'split_overlap: 1' in out
+
+
+def test_config_problems_by_cli(tmp_path, capsys):
+    path = _dump(tmp_path, [_sample('a')], dict(train=['a']))
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(
+        'model = dict(type="RecognizerGCN", backbone=dict(type="STGCN", '
+        'graph_cfg=dict(layout="ntu")), cls_head=dict(type="GCNHead", '
+        'num_classes=60, in_channels=256))\n'
+        'train_dataloader = dict(dataset=dict(type="PoseDataset", '
+        f'ann_file={path!r}, split="train", pipeline=[dict(type='
+        '"GenSkeFeat", dataset="nturgb+d", feats=["j", "k"])]))\n')
+    assert main([str(cfg)]) == 1
+    out = capsys.readouterr().out
+    field = "field 'model.backbone.graph_cfg.layout'"
+    assert f'[unknown_layout] {cfg} | {field}' in out
+    field = "field 'train_dataloader.dataset.pipeline[0].feats'"
+    assert f'[unsupported_stream] {cfg} | {field}' in out
+    # The pickle itself is fine and reported so.
+    assert f'{path}: OK, 1 samples checked' in out
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(\n')
+    assert main([str(broken)]) == 1
+    assert f'[config] {broken}: cannot be read' in capsys.readouterr().out
