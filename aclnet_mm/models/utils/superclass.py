@@ -25,7 +25,13 @@ def topk_neighbors(bank: Tensor, k: int, faithful: bool = True) -> Tensor:
     Returns:
         Tensor: ``[C, C]`` bool mask, ``mask[i, j]`` is True when ``j`` is a
         neighbour of ``i``.
+
+    Raises:
+        ValueError: ``k`` is negative.
     """
+    if k < 0:
+        # A negative k would slice from the end: C + k neighbours.
+        raise ValueError(f'k must be >= 0, got {k}')
     num_classes = bank.size(0)
     k = min(k, num_classes)
     order = torch.sort(bank, dim=1, descending=True, stable=True).indices
