@@ -69,6 +69,10 @@ def ring_buffer_push_(buffers: Sequence[Tensor], ptr: Tensor, count: Tensor,
             increased by ``n`` and capped at ``K``.
         items (Sequence[Tensor]): New entries, one tensor per buffer, each
             of shape ``(n, ...)`` with the buffer's trailing shape.
+
+    Raises:
+        ValueError: The buffers, or the items, differ in length, or the
+            buffers have no slot.
     """
     if len(buffers) != len(items):
         raise ValueError(f'{len(items)} item tensors for {len(buffers)} '
@@ -78,6 +82,9 @@ def ring_buffer_push_(buffers: Sequence[Tensor], ptr: Tensor, count: Tensor,
     if any(b.shape[0] != size for b in buffers) or any(i.shape[0] != num
                                                        for i in items):
         raise ValueError('buffers, or items, differ in length')
+    if size == 0:
+        # The pointer arithmetic is modulo the size.
+        raise ValueError('cannot push to a ring buffer with no slots')
     kept = min(num, size)
     # Slots of the kept items: they end right before the new pointer.
     new_ptr = torch.remainder(ptr + num, size)
