@@ -110,6 +110,11 @@ class AffinityContrastiveLoss(nn.Module):
             Defaults to (0.1, 0.5, 1.0).
         faithful (bool): Reproduce the reference arithmetic, quirks
             included. Defaults to True.
+
+    Raises:
+        ValueError: ``num_classes <= num_neighbors``, the number of
+            ``temperatures`` does not fit ``size_thresholds``, or a
+            temperature is not positive.
     """
 
     def __init__(self,
@@ -133,6 +138,10 @@ class AffinityContrastiveLoss(nn.Module):
             raise ValueError(
                 f'temperatures needs len(size_thresholds) + 1 = '
                 f'{len(size_thresholds) + 1} values, got {len(temperatures)}')
+        if not all(tau > 0 for tau in temperatures):
+            # The logits are divided by them: 0 gives inf / NaN losses.
+            raise ValueError(f'temperatures must be positive, got '
+                             f'{tuple(temperatures)}')
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.proj_channels = proj_channels

@@ -88,6 +88,9 @@ class MarginContrastiveLoss(nn.Module):
             units; ``w = exp(-margin)``. Defaults to 0.1.
         faithful (bool): Reproduce the reference arithmetic (see above).
             Defaults to True.
+
+    Raises:
+        ValueError: ``queue_size`` or ``temperature`` is not positive.
     """
 
     def __init__(self,
@@ -100,6 +103,10 @@ class MarginContrastiveLoss(nn.Module):
         super().__init__()
         if queue_size < 1:
             raise ValueError(f'queue_size must be positive, got {queue_size}')
+        if temperature <= 0:
+            # The logits are divided by it: 0 gives inf / NaN losses.
+            raise ValueError(f'temperature must be positive, got '
+                             f'{temperature}')
         self.in_channels = in_channels
         self.proj_channels = proj_channels
         self.queue_size = queue_size
