@@ -798,3 +798,13 @@ def test_validated_dataset_names_file_sample_field(tmp_path):
             clean,
             pipeline=[GenSkeletonStreams(layout='openpose_body25')],
             layout='nturgb+d')
+
+
+def test_docs_list_every_kind():
+    """The user docs list the catalogue as it is, with its size."""
+    import os.path as osp
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    with open(osp.join(root, 'docs', 'data_preparation.md')) as f:
+        text = f.read()
+    assert [k for k in PROBLEM_KINDS if f'`{k}`' not in text] == []
+    assert f'The {len(PROBLEM_KINDS)} kinds' in text
