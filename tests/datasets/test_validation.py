@@ -1,4 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
+import os.path as osp
 import warnings
 
 import mmengine
@@ -802,7 +803,6 @@ def test_validated_dataset_names_file_sample_field(tmp_path):
 
 def test_docs_list_every_kind():
     """The user docs list the catalogue as it is, with its size."""
-    import os.path as osp
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     with open(osp.join(root, 'docs', 'data_preparation.md')) as f:
         text = f.read()
