@@ -31,7 +31,13 @@ class SkeletonLayout:
         center (int): Root joint of the tree.
         joint_names (tuple[str], optional): One name per joint.
         flip_pairs (tuple[tuple[int, int]]): Left/right joint pairs swapped
-            by a horizontal flip.
+            by a horizontal flip; disjoint, each of two distinct joints.
+
+    Raises:
+        ValueError: The edges do not form a tree rooted at ``center`` (an
+            index out of range, a joint with two parents, an unlinked joint
+            or a cycle), or ``flip_pairs`` are not disjoint pairs of
+            distinct joints.
     """
 
     name: str
@@ -49,10 +55,22 @@ class SkeletonLayout:
                 f'for {self.num_node} joints')
         parents = self.parents  # validates the tree
         del parents
+        flat = [joint for pair in self.flip_pairs for joint in pair]
+        if (any(len(pair) != 2 for pair in self.flip_pairs)
+                or any(not 0 <= joint < self.num_node for joint in flat)
+                or len(set(flat)) != len(flat)):
+            # A flip must be an involution: swapping twice is the identity.
+            raise ValueError(
+                f'layout {self.name!r}: flip_pairs {self.flip_pairs} must '
+                f'be disjoint pairs of distinct joints in 0..'
+                f'{self.num_node - 1}')
 
     @property
     def parents(self) -> np.ndarray:
         """Parent index of every joint; the root is its own parent."""
+        if self.num_node < 1 or not 0 <= self.center < self.num_node:
+            raise ValueError(f'layout {self.name!r}: center {self.center} '
+                             f'outside 0..{self.num_node - 1}')
         parents = np.full(self.num_node, -1, dtype=np.int64)
         parents[self.center] = self.center
         for child, parent in self.inward:
@@ -69,6 +87,16 @@ class SkeletonLayout:
         if missing.size:
             raise ValueError(f'layout {self.name!r}: joints '
                              f'{missing.tolist()} are not linked to the tree')
+        # Every joint has a parent, yet a cycle of joints may never reach
+        # the centre: after num_node hops each joint must sit at the root.
+        root = np.arange(self.num_node)
+        for _ in range(self.num_node):
+            root = parents[root]
+        cyclic = np.flatnonzero(root != self.center)
+        if cyclic.size:
+            raise ValueError(f'layout {self.name!r}: joints '
+                             f'{cyclic.tolist()} form a cycle that does not '
+                             f'reach center {self.center}')
         return parents
 
     def ancestors(self, hops: int) -> np.ndarray:
