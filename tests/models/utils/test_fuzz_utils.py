@@ -14,12 +14,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aclnet_mm.models.utils import (anneal_factor, batch_confusion,
-                                    build_superclasses, confusion_increment,
-                                    interp_temperature, neighbor_overlap,
-                                    pool_embedding, ring_buffer_latest,
-                                    ring_buffer_push_, step_temperature,
-                                    superclass_sizes, topk_neighbors)
+from aclnet_mm.models.utils import (
+    SkeletonLayout, anneal_factor, batch_confusion, build_superclasses,
+    confusion_increment, interp_temperature, neighbor_overlap, pool_embedding,
+    ring_buffer_latest, ring_buffer_push_, step_temperature, superclass_sizes,
+    topk_neighbors)
 
 FUZZ = settings(
     max_examples=50,
@@ -210,3 +209,99 @@ def test_pool_embedding_is_the_mean(shape, seed):
     pooled = pool_embedding(feature_map)
     assert pooled.shape == (shape[0], shape[2])
     torch.testing.assert_close(pooled, feature_map.mean(dim=(1, 3, 4)))
+
+
+def _is_tree(num_node, inward, center):
+    """Independent check: one parent per joint but the centre, and every
+    joint's parent chain reaches the centre without revisiting a joint."""
+    if num_node < 1 or not 0 <= center < num_node:
+        return False
+    parent = {}
+    for child, par in inward:
+        if not (0 <= child < num_node and 0 <= par < num_node):
+            return False
+        if child == center or child in parent:
+            return False
+        parent[child] = par
+    for joint in range(num_node):
+        seen = set()
+        while joint != center:
+            if joint in seen or joint not in parent:
+                return False
+            seen.add(joint)
+            joint = parent[joint]
+    return True
+
+
+@st.composite
+def layouts(draw):
+    """Mostly valid trees, sometimes with one edge corrupted."""
+    num_node = draw(st.integers(1, 8))
+    order = draw(st.permutations(range(num_node)))
+    center = order[0]
+    inward = [(order[i], order[draw(st.integers(0, i - 1))])
+              for i in range(1, num_node)]
+    corrupt = draw(
+        st.sampled_from(['none', 'retarget', 'drop', 'add', 'center']))
+    if corrupt == 'retarget' and inward:
+        index = draw(st.integers(0, len(inward) - 1))
+        inward[index] = (inward[index][0], draw(st.integers(-1, num_node)))
+    elif corrupt == 'drop' and inward:
+        inward.pop(draw(st.integers(0, len(inward) - 1)))
+    elif corrupt == 'add':
+        inward.append((draw(st.integers(0, num_node - 1)),
+                       draw(st.integers(0, num_node - 1))))
+    elif corrupt == 'center':
+        center = draw(st.integers(-1, num_node))
+    joints = list(range(num_node))
+    draw(st.randoms(use_true_random=False)).shuffle(joints)
+    pairs = [(joints[i], joints[i + 1])
+             for i in range(0,
+                            draw(st.integers(0, num_node // 2)) * 2, 2)]
+    if draw(st.booleans()) and pairs:
+        # Overlapping or self pairs: not a flip.
+        pairs.append((pairs[0][0], draw(st.integers(-1, num_node))))
+    return num_node, inward, center, pairs
+
+
+@FUZZ
+@given(layout=layouts())
+def test_layouts_accept_exactly_trees(layout):
+    """A layout is accepted if and only if its edges form a tree rooted at
+    the centre and its flip pairs are disjoint; else a ValueError."""
+    EXAMPLES['layout'] += 1
+    num_node, inward, center, pairs = layout
+    flat = [joint for pair in pairs for joint in pair]
+    good_pairs = (
+        all(0 <= j < num_node for j in flat) and len(set(flat)) == len(flat))
+    try:
+        skeleton = SkeletonLayout(
+            'fuzz', num_node, tuple(inward), center, flip_pairs=tuple(pairs))
+    except ValueError as error:
+        assert "layout 'fuzz'" in str(error)
+        assert not (_is_tree(num_node, inward, center) and good_pairs)
+        EXAMPLES['layout (rejected)'] += 1
+        return
+    assert _is_tree(num_node, inward, center) and good_pairs
+    parents = skeleton.parents
+    assert parents[center] == center
+    assert (skeleton.ancestors(num_node) == center).all()
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(num_node=3, inward=((1, 2), (2, 1)), center=0), 'cycle'),
+    (dict(num_node=3, inward=((1, 0), (2, 0)), center=-1), 'center -1'),
+    (dict(
+        num_node=3, inward=((1, 0), (2, 0)), center=0,
+        flip_pairs=((1, 5), )), 'flip_pairs'),
+    (dict(
+        num_node=3,
+        inward=((1, 0), (2, 0)),
+        center=0,
+        flip_pairs=((1, 2), (2, 0))), 'flip_pairs'),
+])
+def test_layout_regressions(kwargs, match):
+    # Each was accepted before (a cycle, a wrapped centre, a flip that is
+    # no involution) or failed later with an IndexError.
+    with pytest.raises(ValueError, match=match):
+        SkeletonLayout('bad', **kwargs)
