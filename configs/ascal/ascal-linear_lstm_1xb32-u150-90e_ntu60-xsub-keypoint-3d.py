@@ -17,11 +17,14 @@ clip_len = 150
 num_person = 2
 pretrained = 'work_dirs/ascal_lstm_1xb32-reverse-shear-u150-60e_ntu60-xsub-keypoint-3d/epoch_60.pth'  # noqa: E501
 
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 pipeline = [
     dict(type='SkeletonFirstFrames', clip_len=clip_len),
     dict(type='SkeletonCentre', joint=1),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 model = dict(

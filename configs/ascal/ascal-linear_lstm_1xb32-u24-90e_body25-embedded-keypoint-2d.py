@@ -13,11 +13,14 @@ clip_len = 24
 num_person = 1
 num_classes = 20
 
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 pipeline = [
     dict(type='SkeletonFirstFrames', clip_len=clip_len),
     dict(type='SkeletonCentre', joint=1),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 model = dict(

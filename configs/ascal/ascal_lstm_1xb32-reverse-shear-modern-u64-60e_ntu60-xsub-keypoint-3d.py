@@ -16,11 +16,14 @@ view_pipeline = [
     dict(type='SkeletonReverse', prob=0.5),
     dict(type='SkeletonShear', magnitude=1.0),
 ]
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 train_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='SkeletonTwoView', transforms=view_pipeline),
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 feature_pipeline = [
     dict(type='PreNormalize3D'),
@@ -31,7 +34,7 @@ feature_pipeline = [
         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs', meta_keys=('knn_bank', ))
+    dict(type='PackActionInputs', meta_keys=('knn_bank', 'frame_dir'))
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 knn_bank = dict(

@@ -27,16 +27,19 @@ view_pipeline = [
     dict(type='SkeletonReverse', prob=0.5),
     dict(type='SkeletonShear', magnitude=1.0),
 ]
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 train_pipeline = [
     dict(type='SkeletonTwoView', transforms=view_pipeline),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 feature_pipeline = [
     dict(type='SkeletonFirstFrames', clip_len=clip_len),
     dict(type='SkeletonCentre', joint=1),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs', meta_keys=('knn_bank', ))
+    dict(type='PackActionInputs', meta_keys=('knn_bank', 'frame_dir'))
 ]
 
 model = dict(

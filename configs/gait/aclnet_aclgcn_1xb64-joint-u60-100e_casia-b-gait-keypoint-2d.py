@@ -24,7 +24,7 @@ train_split, val_split, test_split = 'train_dev', 'val', 'test'
 num_classes = 59  # subjects in train_split (labels are subject - 1)
 clip_len = 60
 max_epochs = 100
-meta_keys = ('subject', 'cond', 'seq', 'view')
+meta_keys = ('subject', 'cond', 'seq', 'view', 'frame_dir')
 
 model = dict(
     type='RetrievalRecognizerGCN',

@@ -25,7 +25,7 @@ train_split, val_split, test_split = 'train_dev', 'val', 'test'
 num_classes = 52  # 62 training subjects minus 10 held out
 clip_len = 40
 max_epochs = 100
-meta_keys = ('subject', 'cond', 'seq', 'view')
+meta_keys = ('subject', 'cond', 'seq', 'view', 'frame_dir')
 
 model = dict(
     type='RetrievalRecognizerGCN',

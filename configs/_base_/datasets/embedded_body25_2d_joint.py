@@ -13,12 +13,15 @@ num_person = 1
 # The pipeline is a few array slices per clip: loading in the main process
 # is faster than feeding worker processes on a 2-core machine.
 
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 train_pipeline = [
     dict(type='GenSkeFeat', dataset=layout, feats=['j']),
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_pipeline = [
     dict(type='GenSkeFeat', dataset=layout, feats=['j']),
@@ -29,7 +32,7 @@ val_pipeline = [
         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = val_pipeline
 

@@ -61,9 +61,12 @@ test_head = [
     dict(type='PoseDecode')
 ]
 to_layout = [dict(type='CocoToCocoNew')]
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 train_tail = [
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_tail = train_tail
 test_tail = train_tail

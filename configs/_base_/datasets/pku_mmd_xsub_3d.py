@@ -27,11 +27,14 @@ augments = dict(
     km=[rotate, part_drop],
 )
 
+# PackActionInputs' default meta keys plus 'frame_dir', the sample's name in
+# skeleton annotations, so errors and logs can name the sample.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 train_tail = [
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_tail = [
     dict(
@@ -41,7 +44,7 @@ val_tail = [
         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_tail = [
     dict(
@@ -51,7 +54,7 @@ test_tail = [
         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream, ))]
