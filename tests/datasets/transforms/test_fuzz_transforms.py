@@ -129,6 +129,28 @@ def _check_out(out, keypoint, shape=None, dtype=None):
         assert _finite(out['keypoint'])
 
 
+@st.composite
+def tree_layouts(draw):
+    """A random layout dict: a random tree with random flip pairs."""
+    num_node = draw(st.integers(1, 9))
+    order = draw(st.permutations(range(num_node)))
+    inward = [(order[i], order[draw(st.integers(0, i - 1))])
+              for i in range(1, num_node)]
+    joints = draw(st.permutations(range(num_node)))
+    count = draw(st.integers(1 if num_node > 1 else 0, num_node // 2))
+    pairs = [(joints[2 * i], joints[2 * i + 1]) for i in range(count)]
+    return dict(
+        name='random_tree',
+        num_node=num_node,
+        inward=inward,
+        center=order[0],
+        flip_pairs=pairs)
+
+
+# Registered names, and random trees as layout dicts.
+ANY_LAYOUT = st.one_of(st.sampled_from(LAYOUTS), tree_layouts())
+
+
 def _layout_keypoints(data, layout, channels=st.sampled_from([2, 3]),
                       **kwargs):
     num_node = get_layout(layout).num_node
@@ -167,7 +189,7 @@ STREAM_NAMES = ('j', 'b', 'k', 'jm', 'bm', 'km')
 @FUZZ
 @given(
     data=st.data(),
-    layout=st.sampled_from(LAYOUTS),
+    layout=ANY_LAYOUT,
     feats=st.lists(
         st.sampled_from(STREAM_NAMES), min_size=1, max_size=6, unique=True),
     bone_tree=st.sampled_from(['auto', 'layout']),
@@ -200,7 +222,7 @@ def test_streams_shape_dtype_finite(data, layout, feats, bone_tree, score_mode,
 @FUZZ
 @given(
     data=st.data(),
-    layout=st.sampled_from(LAYOUTS),
+    layout=ANY_LAYOUT,
     feats=st.lists(
         st.sampled_from(STREAM_NAMES), min_size=1, max_size=6, unique=True),
     a=st.floats(-3, 3),
@@ -217,12 +239,28 @@ def test_streams_are_linear(data, layout, feats, a, b):
         a * streams(dict(keypoint=first))['keypoint'] +
         b * streams(dict(keypoint=second))['keypoint'])
     np.testing.assert_allclose(combined, expected, rtol=1e-9, atol=1e-6)
+    if isinstance(layout, dict):
+        # Bones and K-bones of a random tree, restated from its edges.
+        parent = {child: par for child, par in layout['inward']}
+        parent[layout['center']] = layout['center']
+        grand = [
+            v if parent[parent[v]] == parent[v] else parent[parent[v]]
+            for v in range(layout['num_node'])
+        ]
+        bones = first - first[..., [parent[v] for v in sorted(parent)], :]
+        restated = dict(b=bones, k=first - first[..., grand, :])
+        out = streams(dict(keypoint=first))['keypoint']
+        for index, feat in enumerate(feats):
+            if feat in restated:
+                EXAMPLES['streams_restated'] += 1
+                np.testing.assert_array_equal(
+                    out[..., 3 * index:3 * index + 3], restated[feat])
 
 
 @FUZZ
 @given(
     data=st.data(),
-    layout=st.sampled_from(LAYOUTS),
+    layout=ANY_LAYOUT,
     feats=st.lists(
         st.sampled_from(STREAM_NAMES), min_size=1, max_size=6, unique=True),
     with_score=st.booleans())
@@ -242,7 +280,7 @@ def test_streams_nan_inf_do_not_raise(data, layout, feats, with_score):
 @FUZZ
 @given(
     data=st.data(),
-    layout=st.sampled_from(LAYOUTS),
+    layout=ANY_LAYOUT,
     joints=st.integers(1, 30),
     with_score=st.booleans(),
     channels=st.integers(1, 4))
@@ -371,13 +409,16 @@ def test_pre_normalize_nan_inf_do_not_raise(data):
 # ---------------------------------------------------------------------------
 # Flip, part drop, rotation, scale.
 # ---------------------------------------------------------------------------
-FLIP_LAYOUTS = tuple(name for name in LAYOUTS if get_layout(name).flip_pairs)
+FLIP_LAYOUTS = st.one_of(
+    st.sampled_from(
+        tuple(name for name in LAYOUTS if get_layout(name).flip_pairs)),
+    tree_layouts().filter(lambda layout: layout['flip_pairs']))
 
 
 @FUZZ
 @given(
     data=st.data(),
-    layout=st.sampled_from(FLIP_LAYOUTS),
+    layout=FLIP_LAYOUTS,
     reflect=st.sampled_from([None, 'origin', 'image']),
     with_score=st.booleans())
 def test_flip_twice_is_identity(data, layout, reflect, with_score):
