@@ -26,13 +26,16 @@ custom_hooks = [
     dict(type='TemperatureScheduleHook', policy='step'),
 ]
 
-# MMAction2's pipelines, packing also 'frame_dir' (PackActionInputs' default
-# meta keys plus the sample's name) so that errors and logs name the sample.
+# MMAction2's data sets and pipelines, named: SampleNamingPoseDataset is
+# PoseDataset whose loading errors name the sample, and 'frame_dir' is
+# packed too (PackActionInputs' default meta keys plus the sample's name).
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
 pack = [dict(type='PackActionInputs', meta_keys=pack_meta_keys)]
 train_pipeline = _base_.train_pipeline[:-1] + pack
 val_pipeline = _base_.val_pipeline[:-1] + pack
 test_pipeline = _base_.test_pipeline[:-1] + pack
-train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+named = 'SampleNamingPoseDataset'
+train_dataloader = dict(
+    dataset=dict(dataset=dict(type=named, pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(type=named, pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(type=named, pipeline=test_pipeline))

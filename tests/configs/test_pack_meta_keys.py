@@ -1,14 +1,18 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Every shipped config packs ``frame_dir`` with each sample, so that
-errors and logs (e.g. ``NonFiniteLossHook``) can name the sample."""
+"""Every shipped config names its samples: its data sets' loading errors
+name the sample (``SampleNamingMixin``) and ``PackActionInputs`` packs
+``frame_dir``, so that logs and errors (e.g. ``NonFiniteLossHook``) can
+name the sample of a batch."""
 import glob
 import os.path as osp
 
 import numpy as np
 import pytest
-from mmaction.registry import TRANSFORMS
+from mmaction.registry import DATASETS, TRANSFORMS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+
+from aclnet_mm.datasets import SampleNamingMixin
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'configs')
@@ -55,6 +59,9 @@ def test_pack_inputs_carry_frame_dir(path):
         if loader is None:
             continue
         for dataset in _datasets(loader['dataset']):
+            assert issubclass(
+                DATASETS.get(dataset['type']),
+                SampleNamingMixin), (split, dataset['type'])
             packers = _packers(dataset['pipeline'])
             assert len(packers) == 1, (split, dataset['pipeline'])
             keys = packers[0].get('meta_keys', DEFAULT_KEYS)

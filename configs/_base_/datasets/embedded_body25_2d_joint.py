@@ -4,7 +4,7 @@
 # Coordinates are already centred and scale-normalised by the recorder, so
 # there is no PreNormalize2D; GenSkeFeat appends the OpenPose confidence as
 # the third channel.
-dataset_type = 'PoseDataset'
+dataset_type = 'SampleNamingPoseDataset'
 ann_file = 'data/embedded/body25_2d.pkl'
 class_names = 'data/embedded/body25_2d_classes.txt'
 layout = 'openpose_body25'

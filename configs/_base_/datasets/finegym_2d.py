@@ -106,7 +106,7 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='PoseDataset',
+        type='SampleNamingPoseDataset',
         ann_file=ann_file,
         pipeline=test_pipeline,
         split=test_split,
