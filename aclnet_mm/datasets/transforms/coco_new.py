@@ -38,6 +38,11 @@ class CocoToCocoNew(BaseTransform):
 
         - keypoint: ``(..., 20, C)``, same dtype.
         - keypoint_score (optional): ``(..., 20)``, same dtype.
+
+    Raises:
+        ValueError: ``keypoint`` does not hold 17 joints, or
+            ``keypoint_score``'s shape is not ``keypoint``'s without the
+            last axis.
     """
 
     @staticmethod
@@ -67,7 +72,12 @@ class CocoToCocoNew(BaseTransform):
         results['keypoint'] = np.moveaxis(
             self._append(np.moveaxis(keypoint, -2, -1)), -1, -2)
         if 'keypoint_score' in results:
-            results['keypoint_score'] = self._append(results['keypoint_score'])
+            score = results['keypoint_score']
+            if score.shape != keypoint.shape[:-1]:
+                raise ValueError(f'keypoint_score has shape {score.shape}, '
+                                 f'keypoint {keypoint.shape}: expected '
+                                 f'{keypoint.shape[:-1]}')
+            results['keypoint_score'] = self._append(score)
         return results
 
     def __repr__(self) -> str:

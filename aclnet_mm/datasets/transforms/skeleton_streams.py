@@ -110,6 +110,12 @@ class GenSkeletonStreams(BaseTransform):
             above). Defaults to ``'reference'``.
         axis (int): Axis along which the streams are joined.
             Defaults to -1.
+
+    Raises:
+        ValueError: Bad arguments; or, for a sample, ``keypoint`` has
+            another joint count than the layout, ``keypoint_score`` goes
+            with keypoints that are not 2D or its shape is not
+            ``keypoint``'s without the last axis.
     """
 
     def __init__(self,
@@ -187,6 +193,11 @@ class GenSkeletonStreams(BaseTransform):
             if keypoint.shape[-1] != 2:
                 raise ValueError('keypoint_score goes with 2D keypoints; '
                                  f'got {keypoint.shape[-1]} coordinates')
+            if results['keypoint_score'].shape != keypoint.shape[:-1]:
+                raise ValueError(
+                    f'keypoint_score has shape '
+                    f'{results["keypoint_score"].shape}, keypoint '
+                    f'{keypoint.shape}: expected {keypoint.shape[:-1]}')
             score = results.pop('keypoint_score').astype(keypoint.dtype)
             keypoint = np.concatenate([keypoint, score[..., None]], axis=-1)
         if keypoint.shape[-2] != self.num_node:
