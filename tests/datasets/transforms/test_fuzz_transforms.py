@@ -343,6 +343,31 @@ def test_coco_new_rejects_other_joint_counts(data, joints):
     assert (out is None) == (joints != 17)
 
 
+@FUZZ
+@given(
+    data=st.data(),
+    which=st.sampled_from(['streams', 'coco_new']),
+    shift=st.tuples(*[st.integers(-1, 1)] * 3))
+def test_score_shape_mismatch_is_named(data, which, shift):
+    """A ``keypoint_score`` that does not match ``keypoint`` is a
+    ValueError naming ``keypoint_score`` (was a bare concatenate error or
+    an IndexError / silently wrong shape)."""
+    _count('score_mismatch')
+    keypoint = _layout_keypoints(
+        data, 'coco', channels=st.just(2), frames=st.integers(1, 4))
+    shape = tuple(
+        max(size + delta, 1)
+        for size, delta in zip(keypoint.shape[:-1], shift))
+    results = dict(
+        keypoint=keypoint, keypoint_score=np.ones(shape, keypoint.dtype))
+    transform = (
+        GenSkeletonStreams('coco',
+                           ('j',
+                            'b')) if which == 'streams' else CocoToCocoNew())
+    out = _call(transform, results, allowed=[r'keypoint_score has shape'])
+    assert (out is None) == (shape != keypoint.shape[:-1])
+
+
 # ---------------------------------------------------------------------------
 # Pre-normalisation.
 # ---------------------------------------------------------------------------
