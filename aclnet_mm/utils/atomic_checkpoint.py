@@ -46,6 +46,9 @@ __all__ = [
 #: Names ``CheckpointHook`` gives to the checkpoints it resumes from.
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
+#: ``LocalBackend.put`` as MMEngine defines it, kept for comparison.
+MMENGINE_PUT = None
+
 
 def _fsync_dir(dirname: str) -> None:
     """Make a rename in ``dirname`` durable (POSIX only)."""
@@ -95,9 +98,11 @@ def install_atomic_put() -> bool:
     Returns:
         bool: Whether it was installed now (``False`` if already there).
     """
+    global MMENGINE_PUT
     from mmengine.fileio.backends.local_backend import LocalBackend
     if LocalBackend.put is atomic_put:
         return False
+    MMENGINE_PUT = LocalBackend.put
     LocalBackend.put = atomic_put
     return True
 
@@ -107,9 +112,10 @@ def checkpoint_problem(filename: str) -> Optional[str]:
 
     ``torch.save`` writes a zip archive with a CRC-32 per member; a
     truncated file loses the central directory at its end, and a damaged
-    one fails a CRC (which ``torch.load`` does not check). A file that is
-    not a zip archive (the pre-1.6 torch format) cannot be checked here and
-    is left to the loader.
+    one fails a CRC (which ``torch.load`` does not check). A file in the
+    pre-1.6 format (a bare pickle stream) cannot be checked here and is
+    left to the loader; anything else that is not a zip archive is
+    reported.
 
     Args:
         filename (str): Path of the checkpoint.
@@ -123,9 +129,9 @@ def checkpoint_problem(filename: str) -> Optional[str]:
     if osp.getsize(filename) == 0:
         return 'is empty'
     with open(filename, 'rb') as file:
-        magic = file.read(4)
-    if magic[:2] != b'PK':
-        return None
+        first = file.read(1)
+    if first == b'\x80':
+        return None  # a pickle: the legacy format, left to the loader
     try:
         with zipfile.ZipFile(filename) as archive:
             infos = archive.infolist()
@@ -199,9 +205,10 @@ def find_latest_complete_checkpoint(path: str) -> Optional[str]:
     for candidate in _earlier_checkpoints(named, path):
         candidate_problem = checkpoint_problem(candidate)
         if candidate_problem is None:
+            skipped = ''.join(f'; {entry}' for entry in tried)
             print_log(
-                f'Auto-resume: {what} {problem}; resuming from {candidate}, '
-                'the latest complete checkpoint before it.',
+                f'Auto-resume: {what} {problem}{skipped}; resuming from '
+                f'{candidate}, the latest complete checkpoint before it.',
                 logger='current',
                 level=logging.WARNING)
             return candidate
