@@ -14,11 +14,16 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aclnet_mm.models.utils import (
-    SkeletonLayout, anneal_factor, batch_confusion, build_superclasses,
-    confusion_increment, interp_temperature, neighbor_overlap, pool_embedding,
-    ring_buffer_latest, ring_buffer_push_, step_temperature, superclass_sizes,
-    topk_neighbors)
+# yapf: disable
+from aclnet_mm.models.utils import (SkeletonLayout, anneal_factor,
+                                    batch_confusion, build_superclasses,
+                                    confusion_increment, interp_temperature,
+                                    neighbor_overlap, pool_embedding,
+                                    ring_buffer_latest, ring_buffer_push_,
+                                    step_temperature, superclass_sizes,
+                                    topk_neighbors)
+
+# yapf: enable
 
 FUZZ = settings(
     max_examples=50,
