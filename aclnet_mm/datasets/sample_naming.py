@@ -25,7 +25,8 @@ our registered datasets (``ValidatedPoseDataset``,
 ``CarvedSplitPoseDataset``, ``ClassFractionPoseDataset``) and with
 ``SampleNamingPoseDataset``, a drop-in ``PoseDataset`` that only adds it.
 A config opts in by the dataset type it names, so ``type='PoseDataset'``
-keeps meaning exactly MMAction2's class.
+keeps meaning exactly MMAction2's class; our shipped configs name
+``SampleNamingPoseDataset`` (or one of our datasets) everywhere.
 """
 import contextlib
 import os

@@ -5,6 +5,7 @@ killed (real ``Runner``)."""
 import os
 import os.path as osp
 import signal
+import traceback
 import uuid
 
 import pytest
@@ -19,7 +20,7 @@ from mmengine.runner import Runner
 from aclnet_mm.datasets import (CarvedSplitPoseDataset,
                                 ClassFractionPoseDataset, SampleLoadError,
                                 SampleNamingPoseDataset, ValidatedPoseDataset,
-                                WorkerCrashError,
+                                WorkerCrashError, describe_dead_workers,
                                 dump_synthetic_skeleton_dataset,
                                 naming_dead_workers)
 
@@ -74,6 +75,18 @@ def _target_index(dataset):
         dataset.get_data_info(i)['frame_dir'] for i in range(len(dataset))
     ]
     return names.index(TARGET)
+
+
+def _release(error):
+    """Free the frames of an error's tracebacks (and of its causes).
+
+    They hold the ``DataLoader`` iterator in a reference cycle; left to the
+    garbage collector, PyTorch's shutdown of its workers then waits 5 s per
+    worker. Freed now, the iterator shuts them down at once.
+    """
+    while error is not None:
+        traceback.clear_frames(error.__traceback__)
+        error = error.__cause__ or error.__context__
 
 
 def _assert_names_sample(message, index, ann_file):
@@ -161,6 +174,7 @@ def test_worker_error_names_sample(ann_file):
     assert 'in DataLoader worker process' in message
     _assert_names_sample(message, index, ann_file)
     assert 'The above exception was the direct cause' in message
+    _release(info.value)
 
 
 class MeanModel(BaseModel):
@@ -208,6 +222,36 @@ def test_killed_worker_names_sample(ann_file, tmp_path):
     assert (f'was in transform FailOnSampleForTest (step 3 of 5) on sample '
             f"{index} (frame_dir='{TARGET}') of {ann_file}") in message
     assert isinstance(info.value.__cause__, RuntimeError)
+    _release(info.value)
+
+
+def test_describe_dead_workers_reads_breadcrumbs(ann_file):
+    first = _build(SampleNamingPoseDataset, ann_file)
+    second = _build(SampleNamingPoseDataset, ann_file)
+    # What workers 0-2 of the second dataset wrote (pid, index, step).
+    second.breadcrumbs[0] = torch.tensor([4242, 5, 2])
+    second.breadcrumbs[1] = torch.tensor([4343, 6, -1])
+    second.breadcrumbs[2] = torch.tensor([4444, 7, 1 << 30])
+    concat = DATASETS.build(
+        dict(type='ConcatDataset', datasets=[first, second]))
+    lines = describe_dead_workers(
+        'DataLoader worker (pid 4242) is killed by signal: Segmentation '
+        'fault.', [concat])
+    assert lines == [
+        'worker 0 (pid 4242) was in transform FailOnSampleForTest (step 3 of '
+        f"5) on sample 5 (frame_dir='synthetic_c001_s001') of {ann_file}"
+    ]
+    lines = describe_dead_workers(
+        'DataLoader worker (pid(s) 4343, 4444) exited unexpectedly', [concat])
+    assert lines == [
+        'worker 1 (pid 4343) was reading the annotation of sample 6 '
+        f"(frame_dir='{TARGET}') of {ann_file}",
+        'worker 2 (pid 4444) had finished sample 7 '
+        f"(frame_dir='synthetic_c001_s003') of {ann_file}"
+    ]
+    assert describe_dead_workers('DataLoader worker (pid 1) exited',
+                                 [concat]) == []
+    assert describe_dead_workers('CUDA out of memory', [concat]) == []
 
 
 def test_other_errors_pass_through(ann_file):
