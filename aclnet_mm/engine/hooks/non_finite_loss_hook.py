@@ -30,9 +30,11 @@ class NonFiniteLossHook(Hook):
     non-finite step. The hook refuses to start without it. The wrapper
     also helps raise mode: the parameters stay those of the last finite
     step, so a checkpoint saved after the error is not poisoned. Under
-    ``AmpOptimWrapper`` (not a ``FiniteLossOptimWrapper``) raise mode
-    still works; the grad scaler skips steps with non-finite gradients by
-    itself.
+    mixed precision use
+    :class:`~aclnet_mm.engine.optim_wrappers.FiniteLossAmpOptimWrapper`
+    (skip and raise modes); under plain ``AmpOptimWrapper`` raise mode
+    still works, and the grad scaler skips steps with non-finite
+    gradients by itself.
 
     Skip mode also rolls the model's buffers back, i.e. what the forward
     pass itself updates: BatchNorm running statistics, the affinity loss's
@@ -105,7 +107,8 @@ class NonFiniteLossHook(Hook):
         if self.mode == 'skip' and not self._guarded(runner):
             raise ValueError(
                 "NonFiniteLossHook(mode='skip') needs optim_wrapper=dict("
-                "type='FiniteLossOptimWrapper', ...) so that a non-finite "
+                "type='FiniteLossOptimWrapper', ...) (or "
+                "'FiniteLossAmpOptimWrapper') so that a non-finite "
                 'step does not update the parameters; got '
                 f'{type(runner.optim_wrapper).__name__}')
 
