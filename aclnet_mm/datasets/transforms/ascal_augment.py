@@ -21,6 +21,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ._checks import check_score_shape
 from ._rng import get_rng
 
 __all__ = [
@@ -91,6 +92,7 @@ class SkeletonFirstFrames(BaseTransform):
         Returns:
             dict: The result dict.
         """
+        check_score_shape(results, 'SkeletonFirstFrames')
         results['keypoint'] = self._fit(results['keypoint'])
         if 'keypoint_score' in results:
             results['keypoint_score'] = self._fit(results['keypoint_score'])
@@ -188,6 +190,7 @@ class SkeletonReverse(BaseTransform):
         Returns:
             dict: The result dict.
         """
+        check_score_shape(results, 'SkeletonReverse')
         if self.rng.random() < self.prob:
             for key in ('keypoint', 'keypoint_score'):
                 if key in results:
@@ -580,6 +583,7 @@ class SkeletonJointMask(BaseTransform):
         Returns:
             dict: The result dict.
         """
+        check_score_shape(results, 'SkeletonJointMask')
         keypoint = results['keypoint'].copy()
         _, num_frames, num_joints, _ = keypoint.shape
         joints = self._pick(num_joints, self.num_joints)

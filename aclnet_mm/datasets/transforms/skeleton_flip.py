@@ -7,6 +7,7 @@ from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
 from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from ._checks import check_score_shape
 from ._rng import get_rng
 
 __all__ = ['SkeletonFlip']
@@ -102,6 +103,7 @@ class SkeletonFlip(BaseTransform):
             raise ValueError(f'layout {self.layout!r} has {len(self.order)} '
                              f'joints, keypoint has {keypoint.shape[-2]}')
         flip = bool(self.rng.random() < self.flip_ratio)
+        check_score_shape(results, 'SkeletonFlip')
         results['flip'] = flip
         if not flip:
             return results

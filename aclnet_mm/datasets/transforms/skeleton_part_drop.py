@@ -7,6 +7,7 @@ from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
 from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from ._checks import check_score_shape
 from ._rng import get_rng
 
 __all__ = ['SkeletonPartDrop', 'BODY_PARTS']
@@ -111,6 +112,7 @@ class SkeletonPartDrop(BaseTransform):
             raise ValueError(f'layout {self.layout!r} has '
                              f'{self.masks.shape[1]} joints, keypoint has '
                              f'{keypoint.shape[-2]}')
+        check_score_shape(results, 'SkeletonPartDrop')
         if not self.rng.random() < self.drop_ratio:
             return results
         drop = self.masks[self.rng.choice(len(self.masks))]

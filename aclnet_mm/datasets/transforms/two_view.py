@@ -7,6 +7,8 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform, Compose
 
+from ._checks import check_score_shape
+
 __all__ = ['SkeletonTwoView']
 
 
@@ -67,6 +69,7 @@ class SkeletonTwoView(BaseTransform):
             dict: The result dict of the query view, with both views'
             keypoints.
         """
+        check_score_shape(results, 'SkeletonTwoView')
         views: List[Dict] = []
         for pipeline in (self.query_pipeline, self.key_pipeline):
             view = pipeline(copy.deepcopy(results))

@@ -343,15 +343,29 @@ def test_coco_new_rejects_other_joint_counts(data, joints):
     assert (out is None) == (joints != 17)
 
 
+# Every transform that reads or moves ``keypoint_score``, built so that it
+# always acts (probability 1) on 2D COCO keypoints.
+SCORE_TRANSFORMS = dict(
+    streams=lambda: GenSkeletonStreams('coco', ('j', 'b')),
+    coco_new=CocoToCocoNew,
+    flip=lambda: SkeletonFlip('coco', flip_ratio=1., seed=0),
+    part_drop=lambda: SkeletonPartDrop('coco', drop_ratio=1., seed=0),
+    first_frames=lambda: SkeletonFirstFrames(clip_len=3),
+    reverse=lambda: SkeletonReverse(prob=1., seed=0),
+    joint_mask=lambda: SkeletonJointMask((1, 2), (1, 1), seed=0),
+    two_view=lambda: SkeletonTwoView([dict(type='SkeletonReverse', prob=0.)]))
+
+
 @FUZZ
 @given(
     data=st.data(),
-    which=st.sampled_from(['streams', 'coco_new']),
+    which=st.sampled_from(sorted(SCORE_TRANSFORMS)),
     shift=st.tuples(*[st.integers(-1, 1)] * 3))
 def test_score_shape_mismatch_is_named(data, which, shift):
     """A ``keypoint_score`` that does not match ``keypoint`` is a
-    ValueError naming ``keypoint_score`` (was a bare concatenate error or
-    an IndexError / silently wrong shape)."""
+    ValueError naming ``keypoint_score``, in every transform that carries
+    scores (was a bare concatenate error, an IndexError or a silently wrong
+    shape)."""
     _count('score_mismatch')
     keypoint = _layout_keypoints(
         data, 'coco', channels=st.just(2), frames=st.integers(1, 4))
@@ -360,11 +374,10 @@ def test_score_shape_mismatch_is_named(data, which, shift):
         for size, delta in zip(keypoint.shape[:-1], shift))
     results = dict(
         keypoint=keypoint, keypoint_score=np.ones(shape, keypoint.dtype))
-    transform = (
-        GenSkeletonStreams('coco',
-                           ('j',
-                            'b')) if which == 'streams' else CocoToCocoNew())
-    out = _call(transform, results, allowed=[r'keypoint_score has shape'])
+    out = _call(
+        SCORE_TRANSFORMS[which](),
+        results,
+        allowed=[r'keypoint_score has shape'])
     assert (out is None) == (shape != keypoint.shape[:-1])
 
 
