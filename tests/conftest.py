@@ -7,9 +7,50 @@ place before a test imports ``mmaction.models``, as ``custom_imports``
 arranges for real configs.
 """
 import os
+import time
 
 # The test models are tiny: one thread each is faster than two fighting
 # over CI's two cores, and subprocess tests (torchrun, tools) inherit it.
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 
+import pytest  # noqa: E402
+import torch.multiprocessing as mp  # noqa: E402
+
 import aclnet_mm  # noqa: F401,E402
+
+
+@pytest.fixture
+def run_ranks():
+    """Run ``fn(rank, *args)`` in several processes, and fail, not hang.
+
+    ``torch.multiprocessing.start_processes(join=True)`` waits forever; a
+    rank stuck in a collective or in gloo's teardown would hold CI until
+    its time limit. This joins with a deadline, kills the ranks left and
+    fails the test naming them.
+
+    Returns:
+        Callable: ``run(fn, args, nprocs=2, timeout=120,
+        start_method='fork')``; a rank's exception is re-raised as
+        ``ProcessRaisedException``.
+    """
+
+    def run(fn, args, nprocs=2, timeout=120., start_method='fork'):
+        context = mp.start_processes(
+            fn,
+            args=args,
+            nprocs=nprocs,
+            join=False,
+            start_method=start_method)
+        deadline = time.monotonic() + timeout
+        while not context.join(timeout=1.):
+            if time.monotonic() > deadline:
+                stuck = [
+                    rank for rank, process in enumerate(context.processes)
+                    if process.is_alive()
+                ]
+                for rank in stuck:
+                    context.processes[rank].kill()
+                pytest.fail(f'ranks {stuck} of {nprocs} still running after '
+                            f'{timeout:.0f} s: killed')
+
+    return run

@@ -5,7 +5,6 @@ import socket
 
 import pytest
 import torch
-import torch.multiprocessing as mp
 from mmaction.registry import MODELS
 
 from aclnet_mm.models.losses import AffinityContrastiveLoss
@@ -445,15 +444,10 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def test_two_process_gloo_equals_one_process(tmp_path):
+def test_two_process_gloo_equals_one_process(tmp_path, run_ranks):
     # fork: the children reuse the parent's imports (spawn re-imports
     # torch and MMAction2 in each child, several seconds on CI).
-    mp.start_processes(
-        _dist_worker,
-        args=(2, _free_port(), str(tmp_path)),
-        nprocs=2,
-        join=True,
-        start_method='fork')
+    run_ranks(_dist_worker, args=(2, _free_port(), str(tmp_path)))
     ranks = [
         torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
         for r in range(2)

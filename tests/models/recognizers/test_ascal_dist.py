@@ -1,11 +1,11 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """ASCALRecognizer on two gloo processes: identical queues on both ranks,
 equal to one process training on the global batch."""
+import gc
 import os.path as osp
 
 import torch
 import torch.distributed as torch_dist
-import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 
 from aclnet_mm.models.recognizers import ASCALRecognizer
@@ -57,6 +57,14 @@ def _train(model, wrapper, batches, local):
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 
+def _run_rank(rank, out_dir):
+    model = _model()
+    wrapper = DistributedDataParallel(model, broadcast_buffers=False)
+    local = slice(rank * LOCAL_BATCH, (rank + 1) * LOCAL_BATCH)
+    state = _train(model, wrapper, _batches(), local)
+    torch.save(state, osp.join(out_dir, f'rank{rank}.pth'))
+
+
 def _worker(rank, init_file, out_dir):
     # One thread per child: the two ranks share CI's two cores.
     torch.set_num_threads(1)
@@ -66,24 +74,22 @@ def _worker(rank, init_file, out_dir):
         rank=rank,
         world_size=WORLD_SIZE)
     try:
-        model = _model()
-        wrapper = DistributedDataParallel(model, broadcast_buffers=False)
-        local = slice(rank * LOCAL_BATCH, (rank + 1) * LOCAL_BATCH)
-        state = _train(model, wrapper, _batches(), local)
-        torch.save(state, osp.join(out_dir, f'rank{rank}.pth'))
+        # The DDP wrapper lives and dies inside _run_rank: a DDP reducer
+        # freed after destroy_process_group joins gloo threads in its
+        # destructor and can hang the process for good.
+        _run_rank(rank, out_dir)
+        gc.collect()
     finally:
         torch_dist.destroy_process_group()
 
 
-def test_queue_identical_on_two_ranks(tmp_path):
+def test_queue_identical_on_two_ranks(tmp_path, run_ranks):
     # fork: the children reuse the parent's imports (spawn re-imports
     # torch and MMAction2 in each child, several seconds on CI).
-    mp.start_processes(
+    run_ranks(
         _worker,
         args=(str(tmp_path / 'init'), str(tmp_path)),
-        nprocs=WORLD_SIZE,
-        join=True,
-        start_method='fork')
+        nprocs=WORLD_SIZE)
     states = [torch.load(tmp_path / f'rank{r}.pth') for r in range(WORLD_SIZE)]
     for name in states[0]:
         torch.testing.assert_close(states[1][name], states[0][name], msg=name)

@@ -1,10 +1,10 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """Gather helpers, and the intra-class loss on two gloo processes."""
+import gc
 import os.path as osp
 
 import torch
 import torch.distributed as torch_dist
-import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 
 from aclnet_mm.models.losses import MarginContrastiveLoss
@@ -56,6 +56,34 @@ def _check_gather(rank):
     torch.testing.assert_close(x.grad, torch.full((1, 2), 3. * (rank + 1)))
 
 
+def _run_rank(rank, out_dir):
+    _check_gather(rank)
+    results = {}
+    for faithful in (True, False):
+        # No buffer broadcast: the queues must agree on their own.
+        model = DistributedDataParallel(
+            _make_loss(faithful), broadcast_buffers=False)
+        steps = []
+        local = slice(rank * LOCAL_BATCH, (rank + 1) * LOCAL_BATCH)
+        for feats, labels in _global_batches():
+            feats = feats[local].clone().requires_grad_()
+            model.zero_grad()
+            loss = model(feats, labels[local])
+            loss.backward()
+            steps.append(
+                dict(
+                    loss=loss.detach(),
+                    feats_grad=feats.grad,
+                    weight_grad=model.module.proj.weight.grad.clone(),
+                    bias_grad=model.module.proj.bias.grad.clone(),
+                    queue={
+                        k: v.clone()
+                        for k, v in model.module.named_buffers()
+                    }))
+        results[faithful] = steps
+    torch.save(results, osp.join(out_dir, f'rank{rank}.pth'))
+
+
 def _worker(rank, init_file, out_dir):
     torch_dist.init_process_group(
         'gloo',
@@ -63,39 +91,22 @@ def _worker(rank, init_file, out_dir):
         rank=rank,
         world_size=WORLD_SIZE)
     try:
-        _check_gather(rank)
-        results = {}
-        for faithful in (True, False):
-            # No buffer broadcast: the queues must agree on their own.
-            model = DistributedDataParallel(
-                _make_loss(faithful), broadcast_buffers=False)
-            steps = []
-            local = slice(rank * LOCAL_BATCH, (rank + 1) * LOCAL_BATCH)
-            for feats, labels in _global_batches():
-                feats = feats[local].clone().requires_grad_()
-                model.zero_grad()
-                loss = model(feats, labels[local])
-                loss.backward()
-                steps.append(
-                    dict(
-                        loss=loss.detach(),
-                        feats_grad=feats.grad,
-                        weight_grad=model.module.proj.weight.grad.clone(),
-                        bias_grad=model.module.proj.bias.grad.clone(),
-                        queue={
-                            k: v.clone()
-                            for k, v in model.module.named_buffers()
-                        }))
-            results[faithful] = steps
-        torch.save(results, osp.join(out_dir, f'rank{rank}.pth'))
+        # The DDP wrappers live and die inside _run_rank: a DDP reducer
+        # freed after destroy_process_group joins gloo threads in its
+        # destructor and can hang the process for good.
+        _run_rank(rank, out_dir)
+        gc.collect()
     finally:
         torch_dist.destroy_process_group()
 
 
-def test_two_processes_match_one(tmp_path):
+def test_two_processes_match_one(tmp_path, run_ranks):
     init_file = str(tmp_path / 'init')
-    mp.spawn(
-        _worker, args=(init_file, str(tmp_path)), nprocs=WORLD_SIZE, join=True)
+    run_ranks(
+        _worker,
+        args=(init_file, str(tmp_path)),
+        nprocs=WORLD_SIZE,
+        start_method='spawn')
     ranks = [
         torch.load(osp.join(tmp_path, f'rank{r}.pth'))
         for r in range(WORLD_SIZE)
