@@ -120,6 +120,37 @@ def test_batch_of_one_head():
 
 
 # ---------------------------------------------------------------------------
+# Empty batch (a rank left with no sample).
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize('faithful', [True, False])
+def test_empty_batch_is_zero_and_changes_nothing(faithful):
+    feats = torch.randn(0, F_IN, requires_grad=True)
+    labels = torch.zeros(0, dtype=torch.long)
+
+    affinity = _affinity(faithful=faithful)
+    _activate(affinity)
+    before = {k: v.clone() for k, v in affinity.state_dict().items()}
+    value = affinity(feats, labels, torch.randn(0, C))
+    assert value.dim() == 0 and value.item() == 0.0  # was NaN: mean of none
+    value.backward()
+    assert (affinity.proj.weight.grad == 0).all()
+    for key, tensor in affinity.state_dict().items():
+        assert torch.equal(tensor, before[key]), key
+
+    margin = _margin(faithful=faithful)
+    value = margin(feats, labels)
+    assert value.item() == 0.0
+    assert int(margin.queue_count) == 0
+
+    info_nce = MODELS.build(dict(type='InfoNCELoss', temperature=0.1))
+    query = torch.randn(0, 4, requires_grad=True)
+    value = info_nce(query, torch.randn(0, 4), torch.randn(7, 4))
+    assert value.dim() == 0 and value.item() == 0.0
+    value.backward()
+    assert query.grad.shape == (0, 4)
+
+
+# ---------------------------------------------------------------------------
 # Classes absent from the prototypes; classes never predicted.
 # ---------------------------------------------------------------------------
 def test_batch_classes_absent_from_prototypes():

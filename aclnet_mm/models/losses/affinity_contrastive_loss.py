@@ -309,7 +309,9 @@ class AffinityContrastiveLoss(nn.Module):
 
         if refresh_pending:
             self.refresh_superclasses()
-        if not loss_active:
+        if not loss_active or z.shape[0] == 0:
+            # An empty local batch (a rank with no sample left) has no
+            # mean: 0, after joining the collective above like the others.
             # + 0 turns the -0.0 of a negative sum into 0.0 in the logs.
             return z.sum() * 0 + 0
 

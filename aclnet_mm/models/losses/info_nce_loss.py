@@ -75,6 +75,9 @@ class InfoNCELoss(nn.Module):
         Returns:
             Tensor: 0-d loss.
         """
+        if query.shape[0] == 0:
+            # The mean over no query is NaN; an empty batch adds nothing.
+            return query.sum() * 0
         logits = info_nce_logits(query, key, negatives, self.temperature,
                                  self.normalize)
         target = logits.new_zeros(logits.shape[0], dtype=torch.long)
