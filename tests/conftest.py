@@ -15,8 +15,21 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 import pytest  # noqa: E402
 import torch.multiprocessing as mp  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 import aclnet_mm  # noqa: F401,E402
+
+# Property-based tests: the same examples on every run (CI must not fail
+# by chance), no per-example deadline (CI's two cores are shared), and no
+# example database written into the work tree.
+settings.register_profile(
+    'aclnet-mm',
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile('aclnet-mm')
 
 
 @pytest.fixture

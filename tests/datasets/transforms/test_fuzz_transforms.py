@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mmaction.datasets.transforms import PreNormalize3D
 from mmaction.registry import TRANSFORMS
@@ -42,12 +42,9 @@ from aclnet_mm.models.utils.graph import get_layout, list_layouts
 
 # yapf: enable
 
-FUZZ = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow])
+# The 'aclnet-mm' profile of tests/conftest.py: derandomised, no deadline,
+# 40 examples per property.
+FUZZ = settings()
 
 # Examples run per property, and documented errors met, for the report.
 EXAMPLES = collections.Counter()

@@ -12,18 +12,15 @@ import collections
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aclnet_mm.models.losses import (AffinityContrastiveLoss, InfoNCELoss,
                                      MarginContrastiveLoss, info_nce_logits)
 
-FUZZ = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow])
+# The 'aclnet-mm' profile of tests/conftest.py: derandomised, no deadline,
+# 40 examples per property.
+FUZZ = settings()
 
 EXAMPLES = collections.Counter()
 DTYPES = (torch.float32, torch.float64)

@@ -11,7 +11,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 # yapf: disable
@@ -25,12 +25,9 @@ from aclnet_mm.models.utils import (SkeletonLayout, anneal_factor,
 
 # yapf: enable
 
-FUZZ = settings(
-    max_examples=50,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow])
+# The 'aclnet-mm' profile of tests/conftest.py (derandomised, no
+# deadline) with more examples: these properties are cheap.
+FUZZ = settings(max_examples=50)
 
 EXAMPLES = collections.Counter()
 
