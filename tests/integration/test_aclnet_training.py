@@ -11,7 +11,6 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
@@ -19,7 +18,6 @@ from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.models.losses import (AffinityContrastiveLoss,
                                      MarginContrastiveLoss)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_CLASSES = 4
 CLIP_LEN = 16
 
@@ -58,89 +56,12 @@ def ann_file(tmp_path_factory):
         seed=3)
 
 
-def _config(ann_file, work_dir, max_epochs, start_epoch=2, with_val=True):
-    # A deterministic pipeline (test-mode sampling of a full-length clip)
-    # so that an interrupted run can be compared bit for bit.
-    pipeline = [
-        dict(type='PreNormalize3D'),
-        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
-        dict(
-            type='UniformSampleFrames',
-            clip_len=CLIP_LEN,
-            num_clips=1,
-            test_mode=True),
-        dict(type='PoseDecode'),
-        dict(type='FormatGCNInput', num_person=1),
-        dict(type='PackActionInputs')
-    ]
-
-    def loader(split, shuffle):
-        return dict(
-            batch_size=4,
-            num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=shuffle),
-            dataset=dict(
-                type='PoseDataset',
-                ann_file=ann_file,
-                pipeline=pipeline,
-                split=split,
-                test_mode=not shuffle))
-
-    cfg = Config.fromfile(
-        osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
-    cfg.merge_from_dict(
-        dict(
-            work_dir=str(work_dir),
-            model=dict(
-                type='RecognizerGCN',
-                backbone=dict(
-                    type='ACLGCN',
-                    graph_cfg=dict(layout='nturgb+d'),
-                    base_channels=8,
-                    num_stages=3,
-                    inflate_stages=(2, ),
-                    down_stages=(2, ),
-                    num_person=1,
-                    with_topology=True),
-                cls_head=dict(
-                    type='ACLNetHead',
-                    num_classes=NUM_CLASSES,
-                    in_channels=16,
-                    feature_source='topology',
-                    loss_inter=dict(
-                        type='AffinityContrastiveLoss',
-                        num_classes=NUM_CLASSES,
-                        proj_channels=8,
-                        num_neighbors=2,
-                        overlap_thr=1,
-                        size_thresholds=(2, 3)),
-                    loss_intra=dict(
-                        type='MarginContrastiveLoss',
-                        proj_channels=8,
-                        queue_size=8))),
-            train_dataloader=loader('train', True),
-            train_cfg=dict(
-                type='EpochBasedTrainLoop',
-                max_epochs=max_epochs,
-                val_interval=1),
-            optim_wrapper=dict(
-                optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
-            param_scheduler=[],
-            custom_hooks=[
-                dict(type='SuperclassRefreshHook', start_epoch=start_epoch),
-                dict(type='TemperatureScheduleHook', size_thresholds=(2, 3)),
-            ],
-            default_hooks=dict(
-                logger=dict(interval=1),
-                checkpoint=dict(interval=1, save_best=None,
-                                max_keep_ckpts=-1)),
-            randomness=dict(seed=0),
-            log_level='WARNING'))
-    if with_val:
-        cfg.val_dataloader = loader('val', False)
-        cfg.val_cfg = dict(type='ValLoop')
-        cfg.val_evaluator = dict(type='AccMetric')
-    else:
+def _config(build, ann_file, work_dir, max_epochs, with_val=True):
+    """The tiny run of ``tests/integration/conftest.py`` in ``work_dir``,
+    with or without validation."""
+    cfg = build(ann_file, max_epochs)
+    cfg.work_dir = str(work_dir)
+    if not with_val:
         cfg.val_dataloader = None
         cfg.val_cfg = None
         cfg.val_evaluator = None
@@ -158,10 +79,16 @@ def _train(cfg, resume=False, recorder=None):
 
 
 @pytest.mark.parametrize('with_val', [True, False])
-def test_phases_follow_the_epochs(ann_file, tmp_path, with_val):
+def test_phases_follow_the_epochs(ann_file, tiny_aclnet_config, tmp_path,
+                                  with_val):
     recorder = PhaseRecorder()
     runner = _train(
-        _config(ann_file, tmp_path, max_epochs=4, with_val=with_val),
+        _config(
+            tiny_aclnet_config,
+            ann_file,
+            tmp_path,
+            max_epochs=4,
+            with_val=with_val),
         recorder=recorder)
     by_epoch = {}
     for row in recorder.rows:
@@ -190,13 +117,15 @@ def test_phases_follow_the_epochs(ann_file, tmp_path, with_val):
     assert bool(inter.superclass_mask.any())
 
 
-def test_resume_gives_the_buffers_of_an_uninterrupted_run(ann_file, tmp_path):
-    straight = _train(_config(ann_file, tmp_path / 'straight', 4))
+def test_resume_gives_the_buffers_of_an_uninterrupted_run(
+        ann_file, tiny_aclnet_config, tmp_path):
+    straight = _train(
+        _config(tiny_aclnet_config, ann_file, tmp_path / 'straight', 4))
     # Stop after epoch 3 (inside the active phase), then resume to 4.
-    _train(_config(ann_file, tmp_path / 'split', 3))
+    _train(_config(tiny_aclnet_config, ann_file, tmp_path / 'split', 3))
     recorder = PhaseRecorder()
     resumed = _train(
-        _config(ann_file, tmp_path / 'split', 4),
+        _config(tiny_aclnet_config, ann_file, tmp_path / 'split', 4),
         resume=True,
         recorder=recorder)
     assert {row['epoch'] for row in recorder.rows} == {4}
@@ -216,7 +145,8 @@ def test_resume_gives_the_buffers_of_an_uninterrupted_run(ann_file, tmp_path):
     assert int(head.loss_intra.queue_count) == 8
 
 
-def test_inter_loss_gradient_moves_the_topology_parameters(ann_file):
+def test_inter_loss_gradient_moves_the_topology_parameters(
+        ann_file, tiny_aclnet_config):
     """alpha and beta of ACLGCN start at 0; the inter loss alone moves
     them (through the topology feature) and trains its projection."""
     from mmaction.datasets import PoseDataset
@@ -224,7 +154,7 @@ def test_inter_loss_gradient_moves_the_topology_parameters(ann_file):
     from mmaction.utils import register_all_modules
 
     register_all_modules()
-    cfg = _config(ann_file, '/tmp/unused', 1)
+    cfg = _config(tiny_aclnet_config, ann_file, '/tmp/unused', 1)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()

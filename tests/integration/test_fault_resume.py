@@ -24,7 +24,6 @@ import sys
 
 import pytest
 import torch
-from mmengine.config import Config
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.utils.atomic_checkpoint import checkpoint_problem
@@ -120,95 +119,21 @@ main(sys.argv[1:])
 '''
 
 
-def _write_config(path, ann_file):
-    # A deterministic pipeline (test-mode sampling of a full-length clip)
-    # so that an interrupted run can be compared bit for bit.
-    pipeline = [
-        dict(type='PreNormalize3D'),
-        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
-        dict(
-            type='UniformSampleFrames',
-            clip_len=CLIP_LEN,
-            num_clips=1,
-            test_mode=True),
-        dict(type='PoseDecode'),
-        dict(type='FormatGCNInput', num_person=1),
-        dict(type='PackActionInputs')
+def _write_config(build, path, ann_file):
+    """The tiny ACLNet run of ``conftest.py`` with a learning-rate step,
+    the fault probe, and the queue of ``QUEUE_SIZE``, as a file."""
+    cfg = build(ann_file, MAX_EPOCHS)
+    assert cfg.model.cls_head.loss_intra.queue_size == QUEUE_SIZE
+    cfg.param_scheduler = [
+        dict(type='MultiStepLR', milestones=[2], by_epoch=True)
     ]
-
-    def loader(split, shuffle):
-        return dict(
-            batch_size=4,
-            num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=shuffle),
-            dataset=dict(
-                type='PoseDataset',
-                ann_file=ann_file,
-                pipeline=pipeline,
-                split=split,
-                test_mode=not shuffle))
-
-    cfg = Config.fromfile(
-        osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
-    cfg.merge_from_dict(
-        dict(
-            model=dict(
-                type='RecognizerGCN',
-                backbone=dict(
-                    type='ACLGCN',
-                    graph_cfg=dict(layout='nturgb+d'),
-                    base_channels=8,
-                    num_stages=3,
-                    inflate_stages=(2, ),
-                    down_stages=(2, ),
-                    num_person=1,
-                    with_topology=True),
-                cls_head=dict(
-                    type='ACLNetHead',
-                    num_classes=NUM_CLASSES,
-                    in_channels=16,
-                    feature_source='topology',
-                    loss_inter=dict(
-                        type='AffinityContrastiveLoss',
-                        num_classes=NUM_CLASSES,
-                        proj_channels=8,
-                        num_neighbors=2,
-                        overlap_thr=1,
-                        size_thresholds=(2, 3)),
-                    loss_intra=dict(
-                        type='MarginContrastiveLoss',
-                        proj_channels=8,
-                        queue_size=QUEUE_SIZE))),
-            train_dataloader=loader('train', True),
-            val_dataloader=loader('val', False),
-            val_evaluator=dict(type='AccMetric'),
-            train_cfg=dict(
-                type='EpochBasedTrainLoop',
-                max_epochs=MAX_EPOCHS,
-                val_interval=1),
-            val_cfg=dict(type='ValLoop'),
-            optim_wrapper=dict(
-                optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
-            param_scheduler=[
-                dict(type='MultiStepLR', milestones=[2], by_epoch=True)
-            ],
-            custom_hooks=[
-                dict(type='SuperclassRefreshHook', start_epoch=2),
-                dict(type='TemperatureScheduleHook', size_thresholds=(2, 3)),
-                dict(type='FaultProbe'),
-            ],
-            default_hooks=dict(
-                logger=dict(interval=1),
-                checkpoint=dict(interval=1, save_best=None,
-                                max_keep_ckpts=-1)),
-            randomness=dict(seed=0),
-            log_level='WARNING'))
+    cfg.custom_hooks.append(dict(type='FaultProbe'))
     cfg.dump(str(path))
     return str(path)
 
 
 @pytest.fixture(scope='module')
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, tiny_aclnet_config):
     """The child script and the config, written once for the module."""
     folder = tmp_path_factory.mktemp('fault_resume')
     ann_file = dump_synthetic_skeleton_dataset(
@@ -220,7 +145,8 @@ def setup(tmp_path_factory):
         seed=3)
     child = folder / 'child.py'
     child.write_text(CHILD)
-    return str(child), _write_config(folder / 'aclnet_tiny.py', ann_file)
+    return str(child), _write_config(tiny_aclnet_config,
+                                     folder / 'aclnet_tiny.py', ann_file)
 
 
 def _train(setup, work_dir, *args, **fault_env):
