@@ -6,6 +6,8 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ._checks import check_score_shape
+
 __all__ = ['CocoToCocoNew']
 
 _LEFT_HIP, _RIGHT_HIP = 11, 12
@@ -68,16 +70,12 @@ class CocoToCocoNew(BaseTransform):
         if keypoint.shape[-2] != 17:
             raise ValueError('CocoToCocoNew expects the 17 COCO keypoints, '
                              f'got {keypoint.shape[-2]} joints')
+        check_score_shape(results, 'CocoToCocoNew')
         # Joints last for the arithmetic, then back to (..., V, C).
         results['keypoint'] = np.moveaxis(
             self._append(np.moveaxis(keypoint, -2, -1)), -1, -2)
         if 'keypoint_score' in results:
-            score = results['keypoint_score']
-            if score.shape != keypoint.shape[:-1]:
-                raise ValueError(f'keypoint_score has shape {score.shape}, '
-                                 f'keypoint {keypoint.shape}: expected '
-                                 f'{keypoint.shape[:-1]}')
-            results['keypoint_score'] = self._append(score)
+            results['keypoint_score'] = self._append(results['keypoint_score'])
         return results
 
     def __repr__(self) -> str:

@@ -7,6 +7,7 @@ from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
 from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from ._checks import check_score_shape
 
 __all__ = ['GenSkeletonStreams']
 
@@ -193,11 +194,7 @@ class GenSkeletonStreams(BaseTransform):
             if keypoint.shape[-1] != 2:
                 raise ValueError('keypoint_score goes with 2D keypoints; '
                                  f'got {keypoint.shape[-1]} coordinates')
-            if results['keypoint_score'].shape != keypoint.shape[:-1]:
-                raise ValueError(
-                    f'keypoint_score has shape '
-                    f'{results["keypoint_score"].shape}, keypoint '
-                    f'{keypoint.shape}: expected {keypoint.shape[:-1]}')
+            check_score_shape(results, 'GenSkeletonStreams')
             score = results.pop('keypoint_score').astype(keypoint.dtype)
             keypoint = np.concatenate([keypoint, score[..., None]], axis=-1)
         if keypoint.shape[-2] != self.num_node:
