@@ -111,8 +111,8 @@ class SampleNamingMixin:
     returning None still ends the pipeline with None, so MMEngine's
     refetching of another sample is unchanged.
 
-    Cost: a ``try`` per transform, and in ``DataLoader`` workers one write
-    of three integers to a shared-memory tensor per transform (the
+    Cost: a ``try`` per transform, and in ``DataLoader`` workers one store
+    into a shared-memory tensor (through a numpy view) per transform (the
     breadcrumb read by :func:`naming_dead_workers`), negligible next to
     any transform. The tensor (``MAX_WORKERS x 3`` int64) is allocated
     when the dataset is built, in the main process, so forked and spawned
@@ -125,10 +125,16 @@ class SampleNamingMixin:
         super().__init__(*args, **kwargs)
 
     def _leave_breadcrumb(self, index: int, step: int) -> None:
-        crumbs = getattr(self, 'breadcrumbs', None)
         worker = get_worker_info()
-        if crumbs is None or worker is None:
+        if worker is None or getattr(self, 'breadcrumbs', None) is None:
             return  # main process: the exception itself is enough
+        # A numpy view of the shared tensor: a store costs ~0.2 us instead
+        # of ~4 us for tensor indexing, and this runs per transform. Made
+        # in the worker only, so it is never pickled into a spawned worker
+        # (where it would arrive as a private copy).
+        crumbs = self.__dict__.get('_breadcrumb_view')
+        if crumbs is None:
+            crumbs = self._breadcrumb_view = self.breadcrumbs.numpy()
         slot = min(worker.id, MAX_WORKERS - 1)
         if step < 0:  # a new sample
             crumbs[slot, _PID] = os.getpid()
