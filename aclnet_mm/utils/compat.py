@@ -153,11 +153,26 @@ def load_local_checkpoint(filename: str,
 
     Returns:
         The unpickled checkpoint.
+
+    Raises:
+        FileNotFoundError: No such file.
+        RuntimeError: The file is empty, truncated, fails its CRC check
+            or cannot be unpickled (see
+            :func:`~aclnet_mm.utils.atomic_checkpoint.checkpoint_problem`).
     """
     import torch
+
+    from .atomic_checkpoint import checkpoint_problem
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    # torch.load checks no CRC: a damaged byte would load silently, and a
+    # truncated archive may fail deep inside unpickling. One read of the
+    # file before loading refuses both with the file's name.
+    problem = checkpoint_problem(filename)
+    if problem is not None:
+        raise RuntimeError(f'{filename} is not a readable PyTorch checkpoint:'
+                           f' it {problem}')
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)

@@ -116,6 +116,28 @@ def test_truncated_checkpoint_is_refused_with_its_name(tmp_path):
         _load_checkpoint(str(tmp_path / 'missing.pth'), map_location='cpu')
 
 
+def test_corrupted_checkpoint_is_refused_not_loaded(tmp_path):
+    """One flipped byte inside a tensor's data: the archive is still
+    whole and torch.load would return the damaged weights; the loader
+    refuses the file by name after its CRC check."""
+    import torch
+    path = tmp_path / 'weights.pth'
+    torch.save({'state_dict': {'w': torch.arange(256.)}}, path)
+    data = bytearray(path.read_bytes())
+    offset = data.index(torch.arange(256.).numpy().tobytes()[64:96])
+    data[offset] ^= 0xFF
+    damaged = tmp_path / 'damaged.pth'
+    damaged.write_bytes(bytes(data))
+    loaded = torch.load(damaged, weights_only=True)  # silently damaged
+    assert not torch.equal(loaded['state_dict']['w'], torch.arange(256.))
+    with pytest.raises(RuntimeError, match=r'damaged\.pth.*CRC'):
+        _load_checkpoint(str(damaged), map_location='cpu')
+    # The intact file still loads.
+    assert torch.equal(
+        _load_checkpoint(str(path), map_location='cpu')['state_dict']['w'],
+        torch.arange(256.))
+
+
 def test_config_can_inherit_from_aclnet_mm_scope(tmp_path):
     cfg_file = tmp_path / 'child.py'
     cfg_file.write_text(
