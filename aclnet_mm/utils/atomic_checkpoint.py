@@ -34,7 +34,7 @@ import os
 import os.path as osp
 import re
 import zipfile
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from mmengine.logging import print_log
 
@@ -107,6 +107,15 @@ def install_atomic_put() -> bool:
     return True
 
 
+#: Checkpoints found complete, with the (size, mtime, inode) they had then.
+_COMPLETE: Dict[str, Tuple[int, int, int]] = {}
+
+
+def _stamp(filename: str) -> Tuple[int, int, int]:
+    stat = os.stat(filename)
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
 def checkpoint_problem(filename: str) -> Optional[str]:
     """Say what is wrong with a checkpoint file, without unpickling it.
 
@@ -128,6 +137,11 @@ def checkpoint_problem(filename: str) -> Optional[str]:
         return 'does not exist'
     if osp.getsize(filename) == 0:
         return 'is empty'
+    # Auto-resume checks the file it picks and the loader checks it again:
+    # a file already found complete, unchanged since, is not re-read.
+    stamp = _stamp(filename)
+    if _COMPLETE.get(filename) == stamp:
+        return None
     with open(filename, 'rb') as file:
         first = file.read(1)
     if first == b'\x80':
@@ -141,6 +155,7 @@ def checkpoint_problem(filename: str) -> Optional[str]:
         return f'is not a complete zip archive (truncated?): {err}'
     if bad is not None:
         return f'fails the CRC check of its member {bad} (corrupted)'
+    _COMPLETE[filename] = stamp
     return None
 
 

@@ -10,6 +10,7 @@ import logging
 import os
 import os.path as osp
 import signal
+import zipfile
 
 import pytest
 import torch
@@ -259,3 +260,24 @@ def test_checked_resume_is_what_the_runner_calls():
     assert mmengine.runner.find_latest_checkpoint is (
         find_latest_complete_checkpoint)
     assert atomic_checkpoint.install_checked_resume() == 0
+
+
+def test_complete_file_is_not_reread_until_it_changes(tmp_path, monkeypatch):
+
+    path = str(tmp_path / 'epoch_1.pth')
+    torch.save({'w': torch.ones(3)}, path)
+    assert checkpoint_problem(path) is None
+    opened = []
+    real_zipfile = zipfile.ZipFile
+
+    def counting_zipfile(*args, **kwargs):
+        opened.append(args[0])
+        return real_zipfile(*args, **kwargs)
+
+    monkeypatch.setattr(zipfile, 'ZipFile', counting_zipfile)
+    assert checkpoint_problem(path) is None  # the loader's second check
+    assert opened == []
+    with open(path, 'r+b') as file:  # truncated behind our back
+        file.truncate(os.path.getsize(path) // 2)
+    assert 'not a complete zip archive' in checkpoint_problem(path)
+    assert opened == [path]
