@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from . import converters, embedded, transforms  # noqa: F401
+from . import converters, embedded, samplers, transforms  # noqa: F401
 from .carved_split_dataset import (CarvedSplitPoseDataset, carve_split_indices,
                                    parse_group_ids)
 from .class_fraction_dataset import (ClassFractionPoseDataset,
@@ -15,7 +15,7 @@ from .validation import (Problem, ValidationReport, check_annotations,
                          validate_config, validate_pickle)
 
 __all__ = [
-    'transforms', 'converters', 'ValidatedPoseDataset',
+    'transforms', 'converters', 'samplers', 'ValidatedPoseDataset',
     'DatasetValidationError', 'Problem', 'ValidationReport',
     'check_annotations', 'validate_pickle', 'validate_config', 'embedded',
     'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset',

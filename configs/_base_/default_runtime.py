@@ -16,7 +16,10 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # SIGTERM / SIGUSR1 (scheduler pre-emption, time limit): save an
+    # iteration checkpoint and exit with 75 to be requeued (docs/cluster.md).
+    preemption=dict(type='PreemptionHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

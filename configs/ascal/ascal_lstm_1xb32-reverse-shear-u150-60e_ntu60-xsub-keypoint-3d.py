@@ -63,7 +63,7 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=4,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,
@@ -103,7 +103,10 @@ val_evaluator = dict(type='KNNAccuracy', topk=(1, 20))
 test_evaluator = val_evaluator
 
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=60, val_begin=10, val_interval=10)
+    type='ResumableEpochBasedTrainLoop',
+    max_epochs=60,
+    val_begin=10,
+    val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

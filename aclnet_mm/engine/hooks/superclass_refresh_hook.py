@@ -11,6 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.hooks.hook import DATA_BATCH
 from mmengine.model import is_model_wrapper
 
+from aclnet_mm.engine.runners import iters_done_in_epoch
 from aclnet_mm.models.losses import AffinityContrastiveLoss
 
 
@@ -78,7 +79,9 @@ class SuperclassRefreshHook(Hook):
 
     Everything is derived from ``runner.epoch`` in ``before_train_epoch``
     (the reference counted validation forwards), so a resumed run needs no
-    extra state. Only epoch-based training loops are supported.
+    extra state; a run resumed in the middle of an epoch (see
+    ``ResumableEpochBasedTrainLoop``) does not rebuild them a second time
+    in that epoch. Only epoch-based training loops are supported.
 
     After each rebuild the main process writes the superclasses (index,
     name, members, size and temperature of every class) to
@@ -149,6 +152,8 @@ class SuperclassRefreshHook(Hook):
     def before_train_epoch(self, runner) -> None:
         epoch = runner.epoch + 1
         stats, loss, refresh = self.phase(epoch)
+        # A run resumed in the middle of the epoch rebuilt them already.
+        refresh = refresh and iters_done_in_epoch(runner) == 0
         for _, module in self._losses:
             module.set_phase(stats, loss)
             if refresh:

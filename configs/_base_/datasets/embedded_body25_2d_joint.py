@@ -39,7 +39,7 @@ test_pipeline = val_pipeline
 train_dataloader = dict(
     batch_size=16,
     num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,

@@ -2,7 +2,10 @@
 # GPU, weight decay 5e-4 on every parameter, cosine annealing to 0 per
 # iteration, no warm-up, 150 epochs.
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=150, val_begin=1, val_interval=1)
+    type='ResumableEpochBasedTrainLoop',
+    max_epochs=150,
+    val_begin=1,
+    val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
