@@ -1,4 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
+import logging
 import os.path as osp
 import signal
 import threading
@@ -129,7 +130,7 @@ class PreemptionHook(Hook):
                 'PreemptionHook: training does not run in the main thread, '
                 'where signal handlers live; preemption is not handled.',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
             return
         for sig in self.signals:
             if sig not in self._previous:
@@ -155,7 +156,7 @@ class PreemptionHook(Hook):
                 "train_cfg=dict(type='ResumableEpochBasedTrainLoop') to lose "
                 'nothing.',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
 
     def after_train_iter(self,
                          runner,
@@ -183,7 +184,7 @@ class PreemptionHook(Hook):
             f'{runner.iter + 1} (epoch {runner.epoch + 1}) and saved '
             f'{self.checkpoint}. Resume with --resume.',
             logger='current',
-            level='WARNING')
+            level=logging.WARNING)
         loop = runner.train_loop
         if isinstance(loop, EpochBasedTrainLoop) and not isinstance(
                 loop, ResumableEpochBasedTrainLoop):
