@@ -3,7 +3,8 @@
 import datetime
 import os
 import os.path as osp
-from typing import Optional
+import subprocess
+from typing import Dict, Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -12,7 +13,8 @@ from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
 
 __all__ = [
-    'set_local_rank', 'setup_cpu_distributed', 'set_work_dir', 'build_runner'
+    'set_local_rank', 'setup_cpu_distributed', 'slurm_to_torch_env',
+    'set_work_dir', 'build_runner'
 ]
 
 # ``MMDistributedDataParallel`` defaults that MMEngine's Runner uses when the
@@ -38,19 +40,55 @@ def _is_ddp_wrapper(wrapper_type) -> bool:
         wrapper_type, DistributedDataParallel)
 
 
-def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
-    """Make ``--launcher pytorch`` work on a machine without CUDA.
+def slurm_to_torch_env(environ: Optional[Dict[str, str]] = None) -> None:
+    """Set torch's ``env://`` variables from SLURM's, as MMEngine does.
 
-    MMEngine 0.10.7 initialises a ``pytorch`` launch with
+    The mapping of MMEngine 0.10.7's ``_init_dist_slurm`` (which cannot run
+    without CUDA: it calls ``torch.cuda.set_device`` first):
+    ``RANK = SLURM_PROCID``, ``WORLD_SIZE = SLURM_NTASKS``,
+    ``LOCAL_RANK = SLURM_LOCALID``; ``MASTER_ADDR`` is kept if set, else
+    the first host of ``SLURM_NODELIST`` (``scontrol show hostname``);
+    ``MASTER_PORT`` is kept if set, else 29500.
+
+    Args:
+        environ (dict, optional): The environment to update; defaults to
+            ``os.environ``.
+    """
+    env = os.environ if environ is None else environ
+    missing = [
+        key for key in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
+        if key not in env
+    ]
+    if missing:
+        raise RuntimeError(
+            f'--launcher slurm needs {", ".join(missing)} in the '
+            'environment: start the tasks with srun (tools/slurm_train.sh)')
+    rank = int(env['SLURM_PROCID'])
+    if 'MASTER_ADDR' not in env:
+        env['MASTER_ADDR'] = subprocess.getoutput(
+            f'scontrol show hostname {env["SLURM_NODELIST"]} | head -n1')
+    env.setdefault('MASTER_PORT', '29500')
+    env['WORLD_SIZE'] = env['SLURM_NTASKS']
+    env['LOCAL_RANK'] = env.get('SLURM_LOCALID', str(rank))
+    env['RANK'] = str(rank)
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Make ``--launcher pytorch`` and ``slurm`` work without CUDA.
+
+    MMEngine 0.10.7 initialises a ``pytorch`` or ``slurm`` launch with
     ``torch.cuda.set_device(LOCAL_RANK)`` before ``init_process_group``,
     whatever the backend, and wraps the model in DDP with
     ``device_ids=[LOCAL_RANK]``. Both fail on CPU-only torch. When CUDA is
     unavailable we therefore
 
+    * for ``slurm``, map SLURM's variables to torch's as MMEngine does
+      (:func:`slurm_to_torch_env`);
     * init the default process group here with the ``gloo`` backend, from
-      the ``env://`` variables that ``torchrun`` sets (``RANK``,
-      ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``). The Runner then
-      sees an initialised group and skips its own ``init_dist``;
+      the ``env://`` variables that ``torchrun`` (or the mapping) sets
+      (``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``). The
+      Runner then sees an initialised group and skips its own
+      ``init_dist``;
     * record ``backend='gloo'`` in ``cfg.env_cfg.dist_cfg``, so the dumped
       config tells what actually ran;
     * build ``MMDistributedDataParallel`` with ``device_ids=None``, which
@@ -66,8 +104,10 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     Returns:
         bool: Whether the CPU set-up was applied.
     """
-    if launcher != 'pytorch' or torch.cuda.is_available():
+    if launcher not in ('pytorch', 'slurm') or torch.cuda.is_available():
         return False
+    if launcher == 'slurm':
+        slurm_to_torch_env()
     # Assign back: ``Config`` copies plain dicts into ``ConfigDict``s.
     env_cfg = dict(cfg.get('env_cfg') or {})
     dist_cfg = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')

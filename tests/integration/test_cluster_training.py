@@ -16,13 +16,15 @@
   mapping goes through ``--launcher slurm``.
 
 The run is the tiny ACLNet of ``conftest.py`` (4 classes, 12 training
-samples, batch 4, 3 epochs of 3 iterations; statistics from epoch 2, the
-losses from epoch 3) with random temporal crops and a per-iteration cosine
+samples, batch 4, 2 epochs of 3 iterations; statistics from epoch 1, the
+losses from epoch 2) with random temporal crops and a per-iteration cosine
 LR.
 """
+import json
 import os
 import os.path as osp
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,25 +35,21 @@ import torch
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 
 
-#: ``tools/train.py`` with a probe hook. On the rank named by
+#: A hook the runs import (``custom_imports``). On the rank named by
 #: ``PREEMPT_RANK``, after iteration ``PREEMPT_AT`` (``<epoch>:<batch>``,
 #: epoch from 1) it writes its pid to ``<work_dir>/signal_me`` and waits
 #: until the signal the test sends has reached ``PreemptionHook``. The
 #: other ranks go on, and wait for it in the hook's all-reduce.
-CHILD = '''
+PROBE = '''
 import os
 import os.path as osp
-import sys
 import time
 
+from mmaction.registry import HOOKS
+from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 
 from aclnet_mm.engine.hooks import PreemptionHook
-from aclnet_mm.tools.train import main
-from mmaction.registry import HOOKS
-
-AT = os.environ.get('PREEMPT_AT')
-RANK = int(os.environ.get('PREEMPT_RANK', '0'))
 
 
 @HOOKS.register_module()
@@ -60,8 +58,9 @@ class SignalProbe(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
-        from mmengine.dist import get_rank
-        if AT != f'{runner.epoch + 1}:{batch_idx}' or get_rank() != RANK:
+        at = os.environ.get('PREEMPT_AT')
+        rank = int(os.environ.get('PREEMPT_RANK', '0'))
+        if at != f'{runner.epoch + 1}:{batch_idx}' or get_rank() != rank:
             return
         hook = next(h for h in runner.hooks if isinstance(h, PreemptionHook))
         path = osp.join(runner.work_dir, 'signal_me')
@@ -72,20 +71,59 @@ class SignalProbe(Hook):
         while hook.signal_received is None:
             assert time.monotonic() < deadline, 'no signal came'
             time.sleep(0.01)
+'''
 
+#: ``srun`` for the SLURM scripts: it records its options to
+#: ``$FAKE_SRUN_LOG`` and (unless ``$FAKE_SRUN_DRY``) starts ``--ntasks`` copies of the command with the
+#: variables SLURM gives each task; it exits with the highest task status,
+#: as srun does.
+FAKE_SRUN = '''
+import json
+import os
+import subprocess
+import sys
 
-main(sys.argv[1:])
+args = sys.argv[1:]
+opts = {}
+while args and args[0].startswith('-'):
+    arg = args.pop(0)
+    if arg == '-p':
+        opts['partition'] = args.pop(0)
+    else:
+        key, _, value = arg.lstrip('-').partition('=')
+        opts[key] = value
+with open(os.environ['FAKE_SRUN_LOG'], 'a') as file:
+    file.write(json.dumps(dict(opts=opts, command=args)) + '\\n')
+if os.environ.get('FAKE_SRUN_DRY'):
+    sys.exit(0)
+ntasks, per_node = int(opts['ntasks']), int(opts['ntasks-per-node'])
+procs = []
+for rank in range(ntasks):
+    env = dict(
+        os.environ,
+        SLURM_PROCID=str(rank),
+        SLURM_NTASKS=str(ntasks),
+        SLURM_LOCALID=str(rank % per_node),
+        SLURM_NODEID=str(rank // per_node),
+        SLURM_NNODES=str(-(-ntasks // per_node)),
+        SLURM_NODELIST='localhost',
+        SLURM_JOB_NAME=opts['job-name'],
+        SLURM_JOB_PARTITION=opts['partition'])
+    procs.append(subprocess.Popen(args, env=env))
+sys.exit(max(proc.wait() for proc in procs))
 '''
 
 
-def tiny_config(build, path, ann_file, max_epochs=3):
+def tiny_config(build, path, ann_file, max_epochs):
     """The tiny ACLNet run (``conftest.py``) made preemptible, as a file.
 
     Random temporal crops (``UniformSampleFrames`` in train mode draws from
     NumPy's generator), so the random generators must be restored; the LR
     follows a per-iteration cosine, so the scheduler state must be too.
     """
-    cfg = build(ann_file, max_epochs)
+    cfg = build(ann_file, max_epochs, start_epoch=1)
+    cfg.custom_imports = dict(
+        imports=['aclnet_mm', 'signal_probe'], allow_failed_imports=False)
     train = cfg.train_dataloader
     train.sampler.type = 'ResumableSampler'
     for step in train.dataset.pipeline:
@@ -102,19 +140,24 @@ def tiny_config(build, path, ann_file, max_epochs=3):
             convert_to_iter_based=True)
     ]
     cfg.custom_hooks.append(dict(type='SignalProbe'))
-    cfg.default_hooks.preemption = dict(type='PreemptionHook')
+    assert cfg.default_hooks.preemption.type == 'PreemptionHook'
     cfg.dump(str(path))
     return str(path)
 
 
-def child_env(**extra):
+def child_env(folder, **extra):
+    """The environment of a run: no inherited SLURM or probe variables, the
+    probe module importable, one thread, torch's safe loader as is."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(('PREEMPT_', 'SLURM_'))
+        if not key.startswith(('PREEMPT_', 'SLURM_', 'FAKE_SRUN'))
     }
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    env.update(OMP_NUM_THREADS='1', **extra)
+    env['PYTHONPATH'] = os.pathsep.join(
+        filter(None, [str(folder), REPO,
+                      os.environ.get('PYTHONPATH')]))
+    env.update(OMP_NUM_THREADS='1', PYTHON=sys.executable, **extra)
     return env
 
 
@@ -168,16 +211,20 @@ def assert_same_checkpoint(got_path, expected_path):
 
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MAX_EPOCHS = 3
-#: Signalled after the second iteration of epoch 3 (losses on): global
-#: iteration 8 of 9.
-PREEMPT_AT = '3:1'
+MAX_EPOCHS = 2
+#: Signalled after the second iteration of epoch 2 (losses on): global
+#: iteration 5 of 6.
+PREEMPT_AT = '2:1'
 REQUEUE = 75
+FINAL = f'epoch_{MAX_EPOCHS}.pth'
+#: Two processes of 2 samples: the global batch of one process of 4, so
+#: the same 3 iterations per epoch.
+TWO_PROCESSES = ('--cfg-options', 'train_dataloader.batch_size=2')
 
 
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory, tiny_aclnet_config):
-    """The child script and the config, written once for the module."""
+    """The folder (probe module, fake srun) and the config, once."""
     folder = tmp_path_factory.mktemp('cluster')
     ann_file = dump_synthetic_skeleton_dataset(
         str(folder / 'synthetic_3d.pkl'),
@@ -186,23 +233,51 @@ def setup(tmp_path_factory, tiny_aclnet_config):
         num_frames=16,
         num_persons=1,
         seed=3)
-    child = folder / 'child.py'
-    child.write_text(CHILD)
+    (folder / 'signal_probe.py').write_text(PROBE)
+    (folder / 'fake_srun.py').write_text(FAKE_SRUN)
     config = tiny_config(tiny_aclnet_config, folder / 'aclnet_tiny.py',
                          ann_file, MAX_EPOCHS)
-    return str(child), config
+    return folder, config
 
 
-def _start(setup, work_dir, *args, **env):
-    child, config = setup
-    return subprocess.Popen(
-        [sys.executable, child, config, '--work-dir',
-         str(work_dir), *args],
-        cwd=REPO,
-        env=child_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True)
+def _start(setup, cmd, *args, **env):
+    """Start ``cmd`` (a list) with ``args`` from the repository root."""
+    folder, _ = setup
+    return subprocess.Popen([*cmd, *map(str, args)],
+                            cwd=REPO,
+                            env=child_env(folder, **env),
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def _train(setup, work_dir, *args, **env):
+    """``python tools/train.py CONFIG --work-dir WORK_DIR ARGS``."""
+    return _start(setup, [sys.executable, 'tools/train.py', setup[1]],
+                  '--work-dir', work_dir, *args, **env)
+
+
+def _slurm_train(setup, work_dir, *args, **env):
+    """``tools/slurm_train.sh`` on 2 tasks, through the fake srun."""
+    folder, config = setup
+    return _start(
+        setup, ['bash', 'tools/slurm_train.sh', 'cpu', 'tiny', config],
+        work_dir,
+        *args,
+        SRUN=f'{sys.executable} {folder / "fake_srun.py"}',
+        FAKE_SRUN_LOG=str(folder / 'srun.jsonl'),
+        GPUS='2',
+        GPUS_PER_NODE='2',
+        CPUS_PER_TASK='1',
+        SRUN_ARGS='--signal=USR1@120',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(_free_port()),
+        **env)
+
+
+def _srun_calls(folder):
+    with open(folder / 'srun.jsonl') as file:
+        return [json.loads(line) for line in file]
 
 
 def _finish(proc, returncode=0):
@@ -211,33 +286,142 @@ def _finish(proc, returncode=0):
     return out
 
 
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def _pointer(work_dir):
     with open(osp.join(work_dir, 'last_checkpoint')) as file:
         return file.read().strip()
 
 
 def _assert_preempted(work_dir):
-    """The run stopped after global iteration 8 of 9, and saved it."""
-    assert _pointer(work_dir) == osp.join(str(work_dir), 'iter_8.pth')
-    assert not osp.exists(osp.join(work_dir, f'epoch_{MAX_EPOCHS}.pth'))
-    meta = load(osp.join(work_dir, 'iter_8.pth'))['meta']
-    assert (meta['epoch'], meta['iter']) == (MAX_EPOCHS - 1, 8)
+    """The run stopped after global iteration 5 of 6, and saved it."""
+    assert _pointer(work_dir) == osp.join(str(work_dir), 'iter_5.pth')
+    assert not osp.exists(osp.join(work_dir, FINAL))
+    meta = load(osp.join(work_dir, 'iter_5.pth'))['meta']
+    assert (meta['epoch'], meta['iter']) == (MAX_EPOCHS - 1, 5)
     os.remove(osp.join(work_dir, 'signal_me'))
 
 
 def test_sigterm_single_process_resumes_to_the_uninterrupted_state(
         setup, tmp_path):
-    reference = _start(setup, tmp_path / 'reference')
+    reference = _train(setup, tmp_path / 'reference')
     work_dir = tmp_path / 'work'
-    proc = _start(setup, work_dir, PREEMPT_AT=PREEMPT_AT)
+    proc = _train(setup, work_dir, PREEMPT_AT=PREEMPT_AT)
     send_when_ready(proc, work_dir, signal.SIGTERM)
     log = _finish(proc, REQUEUE)
-    assert 'SIGTERM received; stopped after iteration 8' in log
+    assert 'SIGTERM received; stopped after iteration 5' in log
     _assert_preempted(work_dir)
 
     log = _finish(
-        _start(setup, work_dir, '--resume', '--cfg-options', 'log_level=INFO'))
+        _train(setup, work_dir, '--resume', '--cfg-options', 'log_level=INFO'))
     assert f'Resuming epoch {MAX_EPOCHS} after iteration 2 of 3' in log
     _finish(reference)
-    name = f'epoch_{MAX_EPOCHS}.pth'
-    assert_same_checkpoint(work_dir / name, tmp_path / 'reference' / name)
+    assert_same_checkpoint(work_dir / FINAL, tmp_path / 'reference' / FINAL)
+
+
+@pytest.fixture(scope='module')
+def one_node(setup, tmp_path_factory):
+    """One node, two processes: ``tools/dist_train.sh CONFIG 2``."""
+    work_dir = tmp_path_factory.mktemp('one_node')
+    _finish(
+        _start(
+            setup, ['bash', 'tools/dist_train.sh', setup[1], '2'],
+            '--work-dir',
+            work_dir,
+            *TWO_PROCESSES,
+            PORT=str(_free_port())))
+    return work_dir
+
+
+def test_two_nodes_train_as_one_node_with_two_processes(
+        setup, one_node, tmp_path):
+    work_dir = tmp_path / 'work'
+    port = str(_free_port())
+    nodes = [
+        _start(
+            setup, ['bash', 'tools/dist_train.sh', setup[1], '1'],
+            '--work-dir',
+            work_dir,
+            *TWO_PROCESSES,
+            'log_level=DEBUG',
+            NNODES='2',
+            NODE_RANK=str(node),
+            MASTER_ADDR='127.0.0.1',
+            PORT=port) for node in (0, 1)
+    ]
+    for node in nodes:
+        _finish(node)
+    # DEBUG keeps one log per rank: rank 1 ran on the second "node".
+    logs = [path.name for path in work_dir.glob('*/*_rank*.log')]
+    assert sorted(name[-9:] for name in logs) == ['rank0.log', 'rank1.log']
+    assert_same_checkpoint(work_dir / FINAL, one_node / FINAL)
+
+
+def test_slurm_two_tasks_sigusr1_to_one_rank_then_resume(
+        setup, one_node, tmp_path):
+    folder, config = setup
+    work_dir = tmp_path / 'work'
+    proc = _slurm_train(setup, work_dir, *TWO_PROCESSES,
+                        PREEMPT_AT=PREEMPT_AT, PREEMPT_RANK='1')
+    send_when_ready(proc, work_dir, signal.SIGUSR1)
+    # Only rank 1 got it; both stopped after the same iteration, and srun
+    # (the highest task status) passes the requeue code on.
+    log = _finish(proc, REQUEUE)
+    assert 'SIGUSR1 received; stopped after iteration 5' in log
+    _assert_preempted(work_dir)
+
+    _finish(_slurm_train(setup, work_dir, '--resume', *TWO_PROCESSES))
+    # The same state as torchrun's two processes: the ranks were mapped.
+    assert_same_checkpoint(work_dir / FINAL, one_node / FINAL)
+
+    # MMAction2's srun options, with ours behind them.
+    calls = _srun_calls(folder)
+    assert calls[0]['opts'] == {
+        'partition': 'cpu',
+        'job-name': 'tiny',
+        'gres': 'gpu:2',
+        'ntasks': '2',
+        'ntasks-per-node': '2',
+        'cpus-per-task': '1',
+        'kill-on-bad-exit': '1',
+        'signal': 'USR1@120'
+    }
+    assert calls[0]['command'][1:] == [
+        '-u', 'tools/train.py', config, '--work-dir',
+        str(work_dir), '--launcher', 'slurm', *TWO_PROCESSES
+    ]
+
+    # slurm_test.sh builds the same srun line around tools/test.py (its
+    # ranks come from the same mapping as tools/train.py's, run above).
+    checkpoint = str(work_dir / FINAL)
+    _finish(
+        _start(
+            setup,
+            ['bash', 'tools/slurm_test.sh', 'cpu', 'eval', config, checkpoint],
+            '--dump',
+            'preds.pkl',
+            SRUN=f'{sys.executable} {folder / "fake_srun.py"}',
+            FAKE_SRUN_LOG=str(folder / 'srun.jsonl'),
+            FAKE_SRUN_DRY='1',
+            GPUS='16',
+            SRUN_ARGS='--qos=high --time=60'))
+    call = _srun_calls(folder)[-1]
+    assert call['opts'] == {
+        'partition': 'cpu',
+        'job-name': 'eval',
+        'gres': 'gpu:8',
+        'ntasks': '16',
+        'ntasks-per-node': '8',
+        'cpus-per-task': '5',
+        'kill-on-bad-exit': '1',
+        'qos': 'high',
+        'time': '60'
+    }
+    assert call['command'][1:] == [
+        '-u', 'tools/test.py', config, checkpoint, '--launcher', 'slurm',
+        '--dump', 'preds.pkl'
+    ]

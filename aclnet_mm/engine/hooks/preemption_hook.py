@@ -4,18 +4,19 @@ import os.path as osp
 import signal
 import threading
 from types import FrameType
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import HOOKS
-from mmengine.dist import (all_gather_object, all_reduce, barrier,
+from mmengine.dist import (all_reduce, barrier, gather_object,
                            is_main_process)
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.hooks.hook import DATA_BATCH
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 
-from aclnet_mm.engine.runners import (RNG_STATES_KEY,
+from aclnet_mm.engine.runners import (RANK_STATES_KEY,
                                       ResumableEpochBasedTrainLoop)
 from aclnet_mm.utils.rng_state import get_rng_state
 
@@ -50,8 +51,11 @@ class PreemptionHook(Hook):
        ``interval``-th iteration, so they stop after the same iteration
        even when only some of them got the signal, or got it at different
        times;
-    2. it gathers the random generator states of every rank into the
-       message hub (``ResumableEpochBasedTrainLoop`` restores them);
+    2. it gathers on rank 0, into the message hub, what differs between
+       ranks in the middle of an epoch: the random generator states and the
+       model buffers that are not rank 0's (BatchNorm statistics, which
+       ``SyncBuffersHook`` averages only at the end of an epoch);
+       ``ResumableEpochBasedTrainLoop`` restores them on each rank;
     3. it saves ``iter_{N}.pth`` through ``runner.save_checkpoint`` with
        the ``CheckpointHook``'s directory and ``backend_args`` (the same
        file backend, hence atomic writes where that backend has them),
@@ -172,10 +176,10 @@ class PreemptionHook(Hook):
             self._stop(runner, signal.Signals(int(flag)))
 
     def _stop(self, runner, sig: signal.Signals) -> None:
-        runner.message_hub.update_info(RNG_STATES_KEY,
-                                       all_gather_object(get_rng_state()))
+        runner.message_hub.update_info(RANK_STATES_KEY,
+                                       self._rank_states(runner))
         self.checkpoint = self._save_checkpoint(runner)
-        runner.message_hub.pop_info(RNG_STATES_KEY)
+        runner.message_hub.pop_info(RANK_STATES_KEY)
         # Nobody exits (and makes the launcher kill the others) before the
         # checkpoint is complete.
         barrier()
@@ -190,6 +194,31 @@ class PreemptionHook(Hook):
                 loop, ResumableEpochBasedTrainLoop):
             self._exit()  # that loop would finish the epoch first
         loop.stop_training = True
+
+    @staticmethod
+    def _rank_states(runner) -> Optional[List[dict]]:
+        """Every rank's generator states and the buffers in which it
+        differs from rank 0, gathered on rank 0 (None elsewhere)."""
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        buffers = {
+            name: buffer.detach().cpu()
+            for name, buffer in model.named_buffers()
+        }
+        states = gather_object(dict(rng=get_rng_state(), buffers=buffers))
+        if states is None:
+            return None
+        # Rank 0's buffers are in the checkpoint's state_dict.
+        first = states[0]['buffers']
+        for state in states:
+            state['buffers'] = {
+                name: value
+                for name, value in state['buffers'].items()
+                if state is not states[0] and not torch.equal(
+                    value, first[name])
+            }
+        return states
 
     def _save_checkpoint(self, runner) -> str:
         """Save ``iter_{N}.pth`` as ``CheckpointHook`` would; return it."""

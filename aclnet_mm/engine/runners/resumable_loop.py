@@ -6,6 +6,7 @@ import torch
 from mmaction.registry import LOOPS
 from mmengine.dist import get_rank, get_world_size
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 from torch.utils.data import BatchSampler
 
@@ -13,15 +14,19 @@ from aclnet_mm.utils.rng_state import set_rng_state
 
 __all__ = [
     'ResumableEpochBasedTrainLoop', 'iters_done_in_epoch', 'EPOCH_ITER_KEY',
-    'RNG_STATES_KEY'
+    'RANK_STATES_KEY'
 ]
 
 #: Message-hub key: iterations of the current epoch already run. It is
 #: saved with every checkpoint and restored on resume (``resumed=True``).
 EPOCH_ITER_KEY = 'train_epoch_iter'
-#: Message-hub key: the generator states of every rank, one entry per rank,
-#: put there just before a checkpoint the run stops after (preemption).
-RNG_STATES_KEY = 'train_rng_states'
+#: Message-hub key: what differs between ranks in the middle of an epoch,
+#: one ``dict(rng=..., buffers=...)`` per rank: the random generator states
+#: and the model buffers that differ from rank 0's (the checkpoint's), e.g.
+#: BatchNorm statistics, which ``SyncBuffersHook`` averages only at the end
+#: of an epoch. Put there before a checkpoint the run stops after
+#: (``PreemptionHook``).
+RANK_STATES_KEY = 'train_rank_states'
 
 
 def iters_done_in_epoch(runner) -> int:
@@ -55,10 +60,11 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
       ``ResumableSampler``) leaves the samples already trained on out of the
       data loader; a sampler without it has the loop draw and drop those
       batches instead (same order, but they are loaded);
-    * restores this rank's random generators when the checkpoint holds them
-      (:data:`RNG_STATES_KEY`, written by ``PreemptionHook``) right after
-      the data loader iterator is made and before the first batch is
-      loaded, where the uninterrupted run had them;
+    * restores this rank's random generators and own model buffers when
+      the checkpoint holds them (:data:`RANK_STATES_KEY`, written by
+      ``PreemptionHook``) right after the data loader iterator is made and
+      before the first batch is loaded, where the uninterrupted run had
+      them;
     * stops after the current iteration when ``stop_training`` is set
       during an epoch, without ending the epoch (no ``after_train_epoch``,
       no validation), then runs ``after_train`` as usual.
@@ -155,21 +161,29 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             if not skips:
                 for _ in range(start):
                     next(batches)
-        self._restore_rng_state(start)
+        self._restore_rank_state(start)
         return batches
 
-    def _restore_rng_state(self, start: int) -> None:
-        """Restore this rank's generators if the checkpoint holds them."""
-        states = self.runner.message_hub.pop_info(RNG_STATES_KEY, None)
+    def _restore_rank_state(self, start: int) -> None:
+        """Restore this rank's generators and buffers if the checkpoint
+        holds them."""
+        states = self.runner.message_hub.pop_info(RANK_STATES_KEY, None)
         if states is None or start == 0:
             return
         if len(states) != get_world_size():
             print_log(
-                f'The checkpoint holds the random generator states of '
+                f'The checkpoint holds the random generators and buffers of '
                 f'{len(states)} processes, this run has {get_world_size()}: '
-                'they are not restored, so random draws differ from the '
-                'interrupted run from here on.',
+                'they are not restored, so random draws and per-rank '
+                'statistics differ from the interrupted run from here on.',
                 logger='current',
                 level=logging.WARNING)
             return
-        set_rng_state(states[get_rank()])
+        state = states[get_rank()]
+        model = self.runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        for name, value in state['buffers'].items():
+            buffer = model.get_buffer(name)
+            buffer.copy_(value.to(buffer.device))
+        set_rng_state(state['rng'])
