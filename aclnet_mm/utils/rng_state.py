@@ -51,8 +51,9 @@ def set_rng_state(state: Dict[str, Any]) -> None:
     # tuples.
     random.setstate((version, tuple(internal), gauss))
     kind, keys, pos, has_gauss, cached_gaussian = state['numpy']
-    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos,
-                         has_gauss, cached_gaussian))
+    np.random.set_state(
+        (kind, np.asarray(keys,
+                          dtype=np.uint32), pos, has_gauss, cached_gaussian))
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state['cuda'])

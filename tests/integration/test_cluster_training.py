@@ -34,13 +34,12 @@ import torch
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 
-
 #: A hook the runs import (``custom_imports``). On the rank named by
 #: ``PREEMPT_RANK``, after iteration ``PREEMPT_AT`` (``<epoch>:<batch>``,
 #: epoch from 1) it writes its pid to ``<work_dir>/signal_me`` and waits
 #: until the signal the test sends has reached ``PreemptionHook``. The
 #: other ranks go on, and wait for it in the hook's all-reduce.
-PROBE = '''
+PROBE = """
 import os
 import os.path as osp
 import time
@@ -71,13 +70,13 @@ class SignalProbe(Hook):
         while hook.signal_received is None:
             assert time.monotonic() < deadline, 'no signal came'
             time.sleep(0.01)
-'''
+"""
 
 #: ``srun`` for the SLURM scripts: it records its options to
-#: ``$FAKE_SRUN_LOG`` and (unless ``$FAKE_SRUN_DRY``) starts ``--ntasks`` copies of the command with the
-#: variables SLURM gives each task; it exits with the highest task status,
-#: as srun does.
-FAKE_SRUN = '''
+#: ``$FAKE_SRUN_LOG`` and (unless ``$FAKE_SRUN_DRY``) starts ``--ntasks``
+#: copies of the command with the variables SLURM gives each task; it exits
+#: with the highest task status, as srun does.
+FAKE_SRUN = """
 import json
 import os
 import subprocess
@@ -111,7 +110,7 @@ for rank in range(ntasks):
         SLURM_JOB_PARTITION=opts['partition'])
     procs.append(subprocess.Popen(args, env=env))
 sys.exit(max(proc.wait() for proc in procs))
-'''
+"""
 
 
 def tiny_config(build, path, ann_file, max_epochs):
@@ -365,8 +364,12 @@ def test_slurm_two_tasks_sigusr1_to_one_rank_then_resume(
         setup, one_node, tmp_path):
     folder, config = setup
     work_dir = tmp_path / 'work'
-    proc = _slurm_train(setup, work_dir, *TWO_PROCESSES,
-                        PREEMPT_AT=PREEMPT_AT, PREEMPT_RANK='1')
+    proc = _slurm_train(
+        setup,
+        work_dir,
+        *TWO_PROCESSES,
+        PREEMPT_AT=PREEMPT_AT,
+        PREEMPT_RANK='1')
     send_when_ready(proc, work_dir, signal.SIGUSR1)
     # Only rank 1 got it; both stopped after the same iteration, and srun
     # (the highest task status) passes the requeue code on.

@@ -8,8 +8,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import HOOKS
-from mmengine.dist import (all_reduce, barrier, gather_object,
-                           is_main_process)
+from mmengine.dist import all_reduce, barrier, gather_object, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.hooks.hook import DATA_BATCH
 from mmengine.logging import print_log
@@ -211,19 +210,19 @@ class PreemptionHook(Hook):
             return None
         # Rank 0's buffers are in the checkpoint's state_dict.
         first = states[0]['buffers']
-        for state in states:
+        states[0]['buffers'] = {}
+        for state in states[1:]:
             state['buffers'] = {
                 name: value
                 for name, value in state['buffers'].items()
-                if state is not states[0] and not torch.equal(
-                    value, first[name])
+                if not torch.equal(value, first[name])
             }
         return states
 
     def _save_checkpoint(self, runner) -> str:
         """Save ``iter_{N}.pth`` as ``CheckpointHook`` would; return it."""
-        hook = next(
-            (h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        hook = next((h for h in runner.hooks if isinstance(h, CheckpointHook)),
+                    None)
         filename = f'iter_{runner.iter + 1}.pth'
         if hook is None:
             out_dir, file_client_args, backend_args, args = (runner.work_dir,

@@ -147,8 +147,7 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             and type(self.dataloader.batch_sampler) is BatchSampler)
         if skips:
             # Set before ``iter``: worker processes prefetch at once.
-            sampler.skip(
-                min(start * self.dataloader.batch_size, len(sampler)))
+            sampler.skip(min(start * self.dataloader.batch_size, len(sampler)))
         batches = iter(self.dataloader)
         if start > 0:
             print_log(
