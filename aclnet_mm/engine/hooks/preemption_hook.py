@@ -77,7 +77,9 @@ class PreemptionHook(Hook):
     Signals are checked only after training iterations: one that arrives
     during validation takes effect after the next training iteration.
     Handlers are installed in ``before_train`` (in the main thread only)
-    and the previous ones restored in ``after_run``. DataLoader workers
+    and the previous ones restored in ``after_run``; a run that ends with an
+    exception leaves them installed (MMEngine calls no hook then) until the
+    process exits. DataLoader workers
     forked afterwards inherit them, so a signal sent to the whole process
     group does not kill them under the main process.
 
@@ -158,8 +160,7 @@ class PreemptionHook(Hook):
                 'saved, but a resume starts the epoch again. Use '
                 "train_cfg=dict(type='ResumableEpochBasedTrainLoop') to lose "
                 'nothing.',
-                logger='current',
-                level=logging.WARNING)
+                logger='current')
 
     def after_train_iter(self,
                          runner,
@@ -191,6 +192,12 @@ class PreemptionHook(Hook):
         loop = runner.train_loop
         if isinstance(loop, EpochBasedTrainLoop) and not isinstance(
                 loop, ResumableEpochBasedTrainLoop):
+            print_log(
+                f'PreemptionHook: {type(loop).__name__} cannot stop in the '
+                'middle of an epoch, so the process exits now; a resume '
+                f'will start epoch {runner.epoch + 1} again.',
+                logger='current',
+                level=logging.WARNING)
             self._exit()  # that loop would finish the epoch first
         loop.stop_training = True
 
