@@ -6,8 +6,10 @@
   are active; it must exit with 75 after an iteration checkpoint, and
   ``--resume`` must end bit for bit (rtol 0, atol 0) where an
   uninterrupted run ends: weights, both losses' buffers, optimizer
-  momenta, LR and scheduler state. Single process, and two processes with
-  the signal sent to one rank only (both must stop at the same iteration).
+  momenta, LR and scheduler state. One process (``tools/train.py``'s code
+  run inside the test process, which signals itself mid-iteration), and two
+  SLURM tasks with the signal sent from the test to one rank only (both
+  must stop at the same iteration, and srun must exit with 75).
 * Two "nodes" on this machine: two ``tools/dist_train.sh`` launches with
   ``NNODES=2``, one process each, against one node with two processes.
 * SLURM: ``tools/slurm_train.sh`` / ``slurm_test.sh`` with ``srun``
@@ -28,11 +30,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 import torch
+from mmaction.registry import HOOKS
+from mmengine.config import Config
+from mmengine.hooks import Hook
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
+from aclnet_mm.tools.train import build_runner, merge_args, parse_args
 
 #: A hook the runs import (``custom_imports``). On the rank named by
 #: ``PREEMPT_RANK``, after iteration ``PREEMPT_AT`` (``<epoch>:<batch>``,
@@ -250,12 +257,6 @@ def _start(setup, cmd, *args, **env):
                             text=True)
 
 
-def _train(setup, work_dir, *args, **env):
-    """``python tools/train.py CONFIG --work-dir WORK_DIR ARGS``."""
-    return _start(setup, [sys.executable, 'tools/train.py', setup[1]],
-                  '--work-dir', work_dir, *args, **env)
-
-
 def _slurm_train(setup, work_dir, *args, **env):
     """``tools/slurm_train.sh`` on 2 tasks, through the fake srun."""
     folder, config = setup
@@ -296,29 +297,56 @@ def _pointer(work_dir):
         return file.read().strip()
 
 
-def _assert_preempted(work_dir):
+def _assert_preempted(work_dir, probe=True):
     """The run stopped after global iteration 5 of 6, and saved it."""
     assert _pointer(work_dir) == osp.join(str(work_dir), 'iter_5.pth')
     assert not osp.exists(osp.join(work_dir, FINAL))
     meta = load(osp.join(work_dir, 'iter_5.pth'))['meta']
     assert (meta['epoch'], meta['iter']) == (MAX_EPOCHS - 1, 5)
-    os.remove(osp.join(work_dir, 'signal_me'))
+    if probe:
+        os.remove(osp.join(work_dir, 'signal_me'))
+
+
+@HOOKS.register_module(force=True)
+class SignalSelf(Hook):
+    """Sends ``sig`` to this process in the middle of iteration ``at``."""
+
+    def __init__(self, at, sig):
+        self.at, self.sig = at, sig
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter == self.at:
+            os.kill(os.getpid(), self.sig)
+
+
+def _train_here(setup, work_dir, *args, signal_at=None):
+    """``tools/train.py``'s code in this process (saves 3 interpreter
+    starts); returns the runner."""
+    cfg = Config.fromfile(setup[1])
+    cfg.experiment_name = f'single_{uuid.uuid4().hex}'
+    if signal_at is not None:
+        cfg.custom_hooks.append(
+            dict(type='SignalSelf', at=signal_at, sig=signal.SIGTERM))
+    args = parse_args([setup[1], '--work-dir', str(work_dir), *args])
+    runner = build_runner(merge_args(cfg, args))
+    runner.train()
+    return runner
 
 
 def test_sigterm_single_process_resumes_to_the_uninterrupted_state(
-        setup, tmp_path):
-    reference = _train(setup, tmp_path / 'reference')
+        setup, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(setup[0]))  # the probe module (idle)
+    previous = signal.getsignal(signal.SIGTERM)
     work_dir = tmp_path / 'work'
-    proc = _train(setup, work_dir, PREEMPT_AT=PREEMPT_AT)
-    send_when_ready(proc, work_dir, signal.SIGTERM)
-    log = _finish(proc, REQUEUE)
-    assert 'SIGTERM received; stopped after iteration 5' in log
-    _assert_preempted(work_dir)
+    with pytest.raises(SystemExit) as stop:
+        _train_here(setup, work_dir, signal_at=4)  # epoch 2, batch 1
+    assert stop.value.code == REQUEUE
+    assert signal.getsignal(signal.SIGTERM) == previous
+    _assert_preempted(work_dir, probe=False)
 
-    log = _finish(
-        _train(setup, work_dir, '--resume', '--cfg-options', 'log_level=INFO'))
-    assert f'Resuming epoch {MAX_EPOCHS} after iteration 2 of 3' in log
-    _finish(reference)
+    runner = _train_here(setup, work_dir, '--resume')
+    assert runner.iter == 6
+    _train_here(setup, tmp_path / 'reference')
     assert_same_checkpoint(work_dir / FINAL, tmp_path / 'reference' / FINAL)
 
 

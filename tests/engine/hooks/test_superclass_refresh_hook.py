@@ -168,3 +168,23 @@ def test_class_names_file_is_read_when_training_starts(build_runner, tmp_path):
         content = json.load(file)
     classes = content['modules']['loss_inter']['classes']
     assert [entry['name'] for entry in classes] == list(CLASS_NAMES)
+
+
+def test_no_second_rebuild_when_resumed_mid_epoch(build_runner, tmp_path):
+    """A run resumed after iteration k of a rebuild epoch rebuilt the
+    superclasses before it stopped; ``before_train_epoch`` of the resumed
+    epoch must not ask for another rebuild."""
+    runner = build_runner(tmp_path, 3,
+                          [dict(type='SuperclassRefreshHook', start_epoch=1)])
+    hook = next(
+        h for h in runner.hooks if isinstance(h, SuperclassRefreshHook))
+    hook.before_train(runner)
+    loss = runner.model.loss_inter
+    runner.train_loop._epoch = 1  # epoch 2 rebuilds
+    assert hook.phase(2) == (True, True, True)
+    runner.message_hub.update_info('train_epoch_iter', 2)
+    hook.before_train_epoch(runner)
+    assert bool(loss.loss_active) and not bool(loss.refresh_pending)
+    runner.message_hub.update_info('train_epoch_iter', 0)
+    hook.before_train_epoch(runner)
+    assert bool(loss.refresh_pending)
