@@ -21,7 +21,8 @@ PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
 shift 3
-# An optional WORK_DIR comes before the options (MMAction2 takes none).
+# An optional WORK_DIR comes before the options (MMAction2 takes none). The
+# array is expanded with ${a[@]+...}: bash < 4.4 calls an empty one unbound.
 WORK_DIR_ARGS=()
 if [[ $# -gt 0 && $1 != -* ]]; then
     WORK_DIR_ARGS=(--work-dir "$1")
@@ -46,5 +47,6 @@ $SRUN -p "$PARTITION" \
     --cpus-per-task="$CPUS_PER_TASK" \
     --kill-on-bad-exit=1 \
     $SRUN_ARGS \
-    "$PYTHON" -u "$TOOLS_DIR/train.py" "$CONFIG" "${WORK_DIR_ARGS[@]}" \
+    "$PYTHON" -u "$TOOLS_DIR/train.py" "$CONFIG" \
+    ${WORK_DIR_ARGS[@]+"${WORK_DIR_ARGS[@]}"} \
     --launcher slurm "$@"

@@ -456,3 +456,16 @@ def test_slurm_two_tasks_sigusr1_to_one_rank_then_resume(
         '-u', 'tools/test.py', config, checkpoint, '--launcher', 'slurm',
         '--dump', 'preds.pkl'
     ]
+
+    # WORK_DIR is optional: MMAction2's call, options right after CONFIG.
+    _finish(
+        _start(
+            setup, ['bash', 'tools/slurm_train.sh', 'cpu', 'j', config],
+            '--seed',
+            '1',
+            SRUN=f'{sys.executable} {folder / "fake_srun.py"}',
+            FAKE_SRUN_LOG=str(folder / 'srun.jsonl'),
+            FAKE_SRUN_DRY='1'))
+    assert _srun_calls(folder)[-1]['command'][1:] == [
+        '-u', 'tools/train.py', config, '--launcher', 'slurm', '--seed', '1'
+    ]
