@@ -264,4 +264,7 @@ class PreemptionHook(Hook):
         if self.checkpoint is None:
             self._uninstall()
             return
+        # Leave together: ``srun --kill-on-bad-exit`` kills the tasks still
+        # running when the first one exits with a non-zero status.
+        barrier()
         self._exit()
