@@ -136,19 +136,24 @@ def uninterrupted(tmp_path_factory):
     return _state(runner)
 
 
+# Epoch 2, batch 1; and the last batch of epoch 1 (the resumed epoch then
+# has no batch left, only its end: checkpoint, schedulers).
+@pytest.mark.parametrize('signal_at', [6, 4])
 def test_signal_mid_epoch_stops_saves_and_resumes_exactly(
-        tmp_path, uninterrupted):
+        tmp_path, uninterrupted, signal_at):
     previous = signal.getsignal(signal.SIGUSR1)
-    runner = _runner(tmp_path, signal_at=6)  # epoch 2, batch 1
+    runner = _runner(tmp_path, signal_at=signal_at)
     runner.train()
     hook = _preemption_hook(runner)
     # The iteration the signal came in was finished, then training stopped.
     assert hook.signal_received == signal.SIGUSR1
-    assert runner.iter == 7 and runner.epoch == 1
-    assert hook.checkpoint == osp.join(str(tmp_path), 'iter_7.pth')
+    assert runner.iter == signal_at + 1
+    assert runner.epoch == signal_at // 5
+    name = f'iter_{signal_at + 1}.pth'
+    assert hook.checkpoint == osp.join(str(tmp_path), name)
     with open(osp.join(tmp_path, 'last_checkpoint')) as f:
         assert f.read() == hook.checkpoint
-    assert not osp.exists(osp.join(tmp_path, 'epoch_2.pth'))
+    assert not osp.exists(osp.join(tmp_path, f'epoch_{runner.epoch + 1}.pth'))
     # The handler was put back.
     assert signal.getsignal(signal.SIGUSR1) == previous
 
