@@ -40,6 +40,24 @@ def _is_ddp_wrapper(wrapper_type) -> bool:
         wrapper_type, DistributedDataParallel)
 
 
+def _first_host(node_list: str) -> str:
+    """The first host of a SLURM node list (``gpu[01-04]`` -> ``gpu01``)."""
+    try:
+        proc = subprocess.run(['scontrol', 'show', 'hostname', node_list],
+                              capture_output=True,
+                              text=True)
+        hosts = proc.stdout.split() if proc.returncode == 0 else []
+        problem = proc.stderr.strip() or f'exit status {proc.returncode}'
+    except OSError as err:
+        hosts, problem = [], str(err)
+    if not hosts:
+        raise RuntimeError(
+            f'--launcher slurm: cannot expand SLURM_NODELIST={node_list!r} '
+            f'with `scontrol show hostname` ({problem}); set MASTER_ADDR to '
+            'the first node of the job')
+    return hosts[0]
+
+
 def slurm_to_torch_env(environ: Optional[Dict[str, str]] = None) -> None:
     """Set torch's ``env://`` variables from SLURM's, as MMEngine does.
 
@@ -65,8 +83,7 @@ def slurm_to_torch_env(environ: Optional[Dict[str, str]] = None) -> None:
             'environment: start the tasks with srun (tools/slurm_train.sh)')
     rank = int(env['SLURM_PROCID'])
     if 'MASTER_ADDR' not in env:
-        env['MASTER_ADDR'] = subprocess.getoutput(
-            f'scontrol show hostname {env["SLURM_NODELIST"]} | head -n1')
+        env['MASTER_ADDR'] = _first_host(env['SLURM_NODELIST'])
     env.setdefault('MASTER_PORT', '29500')
     env['WORLD_SIZE'] = env['SLURM_NTASKS']
     env['LOCAL_RANK'] = env.get('SLURM_LOCALID', str(rank))

@@ -33,3 +33,22 @@ def test_slurm_task_to_torch_ranks():
 def test_missing_slurm_variables_are_named():
     with pytest.raises(RuntimeError, match='SLURM_NTASKS, SLURM_NODELIST'):
         slurm_to_torch_env(dict(SLURM_PROCID='0'))
+
+
+def test_master_from_the_node_list(tmp_path, monkeypatch):
+    scontrol = tmp_path / 'scontrol'
+    scontrol.write_text('#!/bin/sh\n[ "$3" = "gpu[07-08]" ] && '
+                        'printf "gpu07\\ngpu08\\n"\n')
+    scontrol.chmod(0o755)
+    monkeypatch.setenv('PATH', str(tmp_path))
+    env = dict(SLURM_PROCID='1', SLURM_NTASKS='2', SLURM_NODELIST='gpu[07-08]')
+    slurm_to_torch_env(env)
+    assert env['MASTER_ADDR'] == 'gpu07'
+
+    # Without a usable scontrol the error says what to set.
+    env = dict(SLURM_PROCID='1', SLURM_NTASKS='2', SLURM_NODELIST='n[1-2]')
+    with pytest.raises(RuntimeError, match=r'n\[1-2\].*set MASTER_ADDR'):
+        slurm_to_torch_env(env)
+    monkeypatch.setenv('PATH', str(tmp_path / 'nothing'))
+    with pytest.raises(RuntimeError, match='set MASTER_ADDR'):
+        slurm_to_torch_env(env)
