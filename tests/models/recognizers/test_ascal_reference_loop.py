@@ -84,7 +84,7 @@ class _Steps(Hook):
                          data_batch=None,
                          outputs=None):
         model = runner.model
-        self.losses.append(float(outputs["loss"].detach()))
+        self.losses.append(float(outputs['loss'].detach()))
         self.states.append(
             dict(
                 query=_clone(model.backbone.state_dict()),
