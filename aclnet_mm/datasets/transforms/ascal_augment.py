@@ -438,8 +438,9 @@ class SkeletonTemporalBlur(BaseTransform):
 
     A sigma is drawn from ``U(*sigma_range)`` on every call (as the
     reference, before its coin); with probability ``prob`` each coordinate
-    of each joint is then correlated along time with the weights ``w_i = exp(-i^2 / (2 sigma^2))``, ``|i| <= kernel_size // 2``,
-    the sequence being zero-padded at both ends.
+    of each joint is then correlated along time with the weights
+    ``w_i = exp(-i^2 / (2 sigma^2))``, ``|i| <= kernel_size // 2``, the
+    sequence being zero-padded at both ends.
 
     Reference quirk kept by default (``normalize=False``): the weights are
     not divided by their sum, so the blurred sequence is also scaled by
