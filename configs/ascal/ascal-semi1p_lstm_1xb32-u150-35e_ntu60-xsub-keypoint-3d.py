@@ -22,7 +22,7 @@ train_dataloader = dict(
     dataset=dict(
         class_range=(0., 1.),
         label_rate=label_rate,
-        num_classes={{_base_.num_classes}}))
+        num_classes=60))
 train_cfg = dict(max_epochs=35)
 optim_wrapper = dict(
     optimizer=dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.))
