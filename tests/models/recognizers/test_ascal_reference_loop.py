@@ -63,11 +63,11 @@ class _Start(Hook):
 
 
 class _Steps(Hook):
-    """Each training batch, then the loss and the states after the step and
-    the momentum update (this hook runs last)."""
+    """Each training batch and its learning rate, then the loss and the
+    states after the step and the momentum update (this hook runs last)."""
 
     def __init__(self):
-        self.batches, self.losses, self.states = [], [], []
+        self.batches, self.lrs, self.losses, self.states = [], [], [], []
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         model = runner.model
@@ -75,7 +75,6 @@ class _Steps(Hook):
             self.queue_after_warmup = model.queue.clone()
         inputs = model.data_preprocessor(data_batch, True)['inputs']
         self.batches.append(inputs.clone())
-        self.lrs = getattr(self, 'lrs', [])
         self.lrs.append(runner.optim_wrapper.get_lr()['lr'][0])
 
     def after_train_iter(self,
