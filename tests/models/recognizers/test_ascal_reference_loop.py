@@ -5,6 +5,7 @@ a loop re-statement of the reference's ``train_moco`` (LZU-SIAT/AS-CAL
 every step, from the first one."""
 import os.path as osp
 
+import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
@@ -216,10 +217,25 @@ def test_runner_steps_equal_reference_train_moco(tmp_path):
         atol=1e-6)
 
 
-def test_pretraining_schedule_is_the_reference():
-    """Runner epoch ``i`` is the reference's epoch ``i + 2`` (its epoch 1
-    only fills the queue): the learning rate of all 60 training epochs."""
-    cfg = Config.fromfile(CONFIG)
+@pytest.mark.parametrize(
+    'dataset', ['ntu60-xsub', 'ntu60-xview', 'ntu120-xsub', 'ntu120-xset'])
+def test_pretraining_config_is_the_reference(dataset):
+    """Model, optimiser and data of every faithful NTU pretraining config,
+    and the learning rate of all 60 training epochs: the Runner's epoch
+    ``i`` is the reference's epoch ``i + 2`` (its epoch 1 only fills the
+    queue)."""
+    cfg = Config.fromfile(CONFIG.replace('ntu60-xsub', dataset))
+    model = cfg.model
+    assert (model.momentum, model.queue_size,
+            model.feat_dim) == (REF['alpha'], REF['nce_k'], REF['hidden'])
+    assert (model.loss.type, model.loss.temperature,
+            model.loss.normalize) == ('InfoNCELoss', REF['nce_t'], False)
+    backbone = model.backbone
+    assert (backbone.type, backbone.rnn_type, backbone.hidden_channels,
+            backbone.num_layers, backbone.temporal_pool,
+            backbone.in_channels * backbone.num_joints *
+            backbone.num_person) == ('SkeletonRNN', 'LSTM', REF['hidden'], 1,
+                                     'mean', 150)
     assert cfg.train_cfg.max_epochs == REF['epochs']
     assert [h['type'] for h in cfg.custom_hooks
             ] == ['QueueWarmupHook', 'MomentumEncoderHook']
@@ -229,14 +245,31 @@ def test_pretraining_schedule_is_the_reference():
             opt.get('nesterov',
                     False)) == ('SGD', REF['lr'], REF['momentum'],
                                 REF['weight_decay'], REF['nesterov'])
-    assert cfg.train_dataloader.batch_size == 32
-    assert tuple(cfg.train_dataloader.dataset.class_range) == (0., 1.)
+    data = cfg.train_dataloader
+    assert data.batch_size == 32
+    # The whole training split, first 150 frames, centred on joint 1, then
+    # Reverse (p 0.5) and Shear (U(-1, 1)) for each view.
+    assert data.dataset.split == dataset.split('-')[1] + '_train'
+    assert tuple(data.dataset.class_range) == (0., 1.)
+    (two_view, *_) = data.dataset.pipeline
+    assert two_view.type == 'SkeletonTwoView'
+    assert two_view.get('key_transforms') is None
+    assert [(t['type'],
+             t.get('clip_len', t.get('joint', t.get('prob',
+                                                    t.get('magnitude')))))
+            for t in two_view.transforms] == [('SkeletonFirstFrames', 150),
+                                              ('SkeletonCentre', 1),
+                                              ('SkeletonReverse', 0.5),
+                                              ('SkeletonShear', 1.)]
     assert cfg.randomness.seed == 1
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=opt.lr)
     (sched_cfg, ) = cfg.param_scheduler
-    sched_cfg = {k: v for k, v in sched_cfg.items() if k != 'type'}
-    assert cfg.param_scheduler[0]['type'] == 'MultiStepLR'
-    scheduler = MultiStepLR(optimizer, **sched_cfg)
+    assert sched_cfg['type'] == 'MultiStepLR'
+    scheduler = MultiStepLR(
+        optimizer, **{
+            k: v
+            for k, v in sched_cfg.items() if k != 'type'
+        })
     for i in range(REF['epochs']):
         epoch = i + 2
         expected = REF['lr'] * REF['lr_decay_rate']**sum(
