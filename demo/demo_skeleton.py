@@ -46,7 +46,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--checkpoint', help='its checkpoint')
     parser.add_argument(
         '--label-map',
-        help='class names, one a line (default: the config\'s class_names)')
+        help="class names, one a line (default: the config's class_names)")
     parser.add_argument(
         '--out-json', help='JSON of windows (default: beside the video)')
     parser.add_argument(
@@ -68,7 +68,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--window',
         type=int,
-        help='poses per window (default: the config\'s clip length)')
+        help="poses per window (default: the config's clip length)")
     parser.add_argument(
         '--stride',
         type=int,
