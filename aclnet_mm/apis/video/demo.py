@@ -174,7 +174,7 @@ def run_video_demo(source: Union[str, int],
                              'frames (write a .mp4)')
         writer = _Writer(out_file, frames.fps, frames.width, frames.height,
                          is_image)
-    windows, tracks = [], {}
+    windows, tracks, people_per_frame = [], {}, []
     total = frames.num_frames
     start = time.perf_counter()
     count = 0
@@ -182,6 +182,7 @@ def run_video_demo(source: Union[str, int],
         for index, frame in enumerate(frames):
             people, predictions = recognizer(frame)
             windows += [p.to_dict() for p in predictions]
+            people_per_frame.append(len(people))
             for person in people:
                 track = tracks.setdefault(
                     person.track_id,
@@ -238,6 +239,7 @@ def run_video_demo(source: Union[str, int],
         coordinates=recognizer.coordinates,
         classes=recognizer.class_names,
         **(meta or {}),
+        people_per_frame=people_per_frame,
         tracks={
             str(k): v
             for k, v in sorted(tracks.items())
