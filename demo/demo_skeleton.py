@@ -66,6 +66,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='BlazePose on whole frames (one person), no HOG detector')
     parser.add_argument(
+        '--det-interval',
+        type=int,
+        default=1,
+        help='run the person detector every N frames (between, boxes follow '
+        'the landmarks; faster, for webcams)')
+    parser.add_argument(
         '--window',
         type=int,
         help="poses per window (default: the config's clip length)")
@@ -132,7 +138,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if args.pose_estimator == 'blazepose':
         estimator = BlazePoseEstimator(
             detector=None if args.no_person_detector else HOGPersonDetector(),
-            use_detector=not args.no_person_detector)
+            use_detector=not args.no_person_detector,
+            det_interval=args.det_interval)
     else:
         estimator = build_pose_estimator(
             'mmpose',

@@ -110,6 +110,11 @@ class BlazePoseEstimator(BasePoseEstimator):
             first). Defaults to 10.
         min_detection_confidence (float): BlazePose's person detector
             threshold. Defaults to 0.5.
+        det_interval (int): Run the person detector on every
+            ``det_interval``-th frame; on the frames between, each person's
+            box is the extent of their landmarks in the previous frame
+            (people who enter are found at the next detector frame).
+            Defaults to 1 (the detector on every frame).
     """
 
     source = 'blazepose'
@@ -121,7 +126,11 @@ class BlazePoseEstimator(BasePoseEstimator):
                  margin: float = 0.2,
                  crop_height: int = 480,
                  max_people: int = 10,
-                 min_detection_confidence: float = 0.5) -> None:
+                 min_detection_confidence: float = 0.5,
+                 det_interval: int = 1) -> None:
+        if det_interval < 1:
+            raise ValueError(
+                f'det_interval must be positive, got {det_interval}')
         import cv2
         self._cv2 = cv2
         if use_detector and detector is None:
@@ -131,8 +140,11 @@ class BlazePoseEstimator(BasePoseEstimator):
         self.margin = margin
         self.crop_height = crop_height
         self.max_people = max_people
+        self.det_interval = det_interval
+        self._previous: List[PersonPose] = []
         #: Seconds spent in the detector and in BlazePose, and crops run.
-        self.timings = dict(detect=0.0, pose=0.0, frames=0, crops=0)
+        self.timings = dict(
+            detect=0.0, pose=0.0, frames=0, detections=0, crops=0)
         # Every crop is a different person: static mode (no tracking
         # between calls), the full landmark model (the one in the wheel).
         self._pose = _pose_solution_class()(
@@ -191,15 +203,22 @@ class BlazePoseEstimator(BasePoseEstimator):
         boxes = np.zeros((0, 4), np.float32)
         self.timings['frames'] += 1
         if self.detector is not None:
-            start = time.perf_counter()
-            boxes, scores = self.detector(frame)
-            self.timings['detect'] += time.perf_counter() - start
+            detect = (self.timings['frames'] - 1) % self.det_interval == 0 \
+                or not self._previous
+            if detect:
+                start = time.perf_counter()
+                boxes, scores = self.detector(frame)
+                self.timings['detect'] += time.perf_counter() - start
+                self.timings['detections'] += 1
+            else:
+                boxes, scores = self._boxes_from(self._previous)
             for box, score in zip(boxes[:self.max_people],
                                   scores[:self.max_people]):
                 region = crop_box(box, self.margin, width, height)
                 person = self.estimate_crop(frame, region)
                 if person is not None:
-                    person.bbox = np.asarray(box, np.float32)
+                    person.bbox = np.asarray(box, np.float32) if detect \
+                        else self._boxes_from([person])[0][0]
                     person.bbox_score = float(score)
                     people.append(person)
         if not len(boxes) and (self.detector is None
@@ -213,7 +232,24 @@ class BlazePoseEstimator(BasePoseEstimator):
                                               pts.max(0)]).astype(np.float32)
                 person.bbox_score = float(person.keypoint_score.mean())
                 people.append(person)
+        self._previous = people
         return people
+
+    @staticmethod
+    def _boxes_from(people: List[PersonPose]):
+        """Boxes around the seen landmarks of ``people``, padded like a
+        detector box (the landmarks stop at the eyes and the heels)."""
+        boxes, scores = [], []
+        for person in people:
+            seen = person.keypoint_score > 0.5
+            pts = person.keypoint[seen] if seen.sum() >= 2 \
+                else person.keypoint
+            low, high = pts.min(0), pts.max(0)
+            pad = 0.1 * (high - low)
+            boxes.append(np.concatenate([low - pad, high + pad]))
+            scores.append(person.bbox_score)
+        return (np.asarray(boxes, np.float32).reshape(-1, 4),
+                np.asarray(scores, np.float32))
 
     def close(self) -> None:
         """Close MediaPipe's graph."""

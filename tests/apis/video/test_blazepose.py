@@ -1,6 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """BlazePose, offline, on real images of people."""
 import numpy as np
+import pytest
 
 from aclnet_mm.apis.video.blazepose import crop_box
 from aclnet_mm.apis.video.landmarks import BLAZEPOSE_LANDMARKS
@@ -69,3 +70,29 @@ def test_small_pedestrians_through_the_detector(blazepose, footage):
             assert (person.keypoint[:, 1] < y2 + h / 2).all()
     capture.release()
     assert boxes >= 3 and people >= 0.75 * boxes, (people, boxes)
+
+
+def test_detector_every_other_frame(footage, pose_stack):
+    """With det_interval=2 the detector runs on frames 0 and 2; frame 1's
+    people come from frame 0's landmarks."""
+    import cv2
+
+    from aclnet_mm.apis.video.blazepose import BlazePoseEstimator
+    capture = cv2.VideoCapture(footage('vtest.avi'))
+    counts = []
+    with BlazePoseEstimator(det_interval=2) as estimator:
+        for index in range(3):
+            frame = capture.read()[1]
+            people = estimator(frame)
+            counts.append(len(people))
+            for person in people if index == 1 else ():
+                # The box follows the person's confident landmarks.
+                seen = person.keypoint[person.keypoint_score > 0.5]
+                assert (seen >= person.bbox[:2] - 1).all()
+                assert (seen <= person.bbox[2:] + 1).all()
+        assert estimator.timings['detections'] == 2
+        assert estimator.timings['frames'] == 3
+    capture.release()
+    assert counts[1] >= 1 and counts[1] >= counts[0] - 1, counts
+    with pytest.raises(ValueError, match='det_interval'):
+        BlazePoseEstimator(det_interval=0)

@@ -110,6 +110,9 @@ def test_vtest_end_to_end(tmp_path, random_checkpoint, pose_stack, footage):
     timing = content['timing']
     assert timing['action_ms_per_window'] > 0
     assert timing['blazepose_ms_per_person'] > 0
+    # The action model adds less than 10 % to the time of a frame.
+    assert timing['action_ms_per_frame'] < 0.1 * (
+        timing['recognize_ms_per_frame'] - timing['action_ms_per_frame'])
 
 
 def test_still_image_to_image(tmp_path, random_checkpoint, pose_stack,
