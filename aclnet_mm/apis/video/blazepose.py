@@ -142,9 +142,16 @@ class BlazePoseEstimator(BasePoseEstimator):
         self.max_people = max_people
         self.det_interval = det_interval
         self._previous: List[PersonPose] = []
-        #: Seconds spent in the detector and in BlazePose, and crops run.
+        #: Seconds spent in the detector and in BlazePose (wall clock, and
+        #: process CPU time: ``_cpu``), frames, detector runs and crops.
         self.timings = dict(
-            detect=0.0, pose=0.0, frames=0, detections=0, crops=0)
+            detect=0.0,
+            detect_cpu=0.0,
+            pose=0.0,
+            pose_cpu=0.0,
+            frames=0,
+            detections=0,
+            crops=0)
         # Every crop is a different person: static mode (no tracking
         # between calls), the full landmark model (the one in the wheel).
         self._pose = _pose_solution_class()(
@@ -176,9 +183,10 @@ class BlazePoseEstimator(BasePoseEstimator):
                 fy=factor,
                 interpolation=self._cv2.INTER_LINEAR)
         rgb = self._cv2.cvtColor(crop, self._cv2.COLOR_BGR2RGB)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = self._pose.process(rgb)
         self.timings['pose'] += time.perf_counter() - start
+        self.timings['pose_cpu'] += time.process_time() - start_cpu
         self.timings['crops'] += 1
         if result.pose_landmarks is None:
             return None
@@ -206,9 +214,10 @@ class BlazePoseEstimator(BasePoseEstimator):
             detect = (self.timings['frames'] - 1) % self.det_interval == 0 \
                 or not self._previous
             if detect:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 boxes, scores = self.detector(frame)
                 self.timings['detect'] += time.perf_counter() - start
+                self.timings['detect_cpu'] += time.process_time() - start_cpu
                 self.timings['detections'] += 1
             else:
                 boxes, scores = self._boxes_from(self._previous)

@@ -221,11 +221,15 @@ def run_video_demo(source: Union[str, int],
     estimator_timings = getattr(recognizer.pose_estimator, 'timings', None)
     if estimator_timings:
         seen = max(estimator_timings['frames'], 1)
-        timing[
-            'detect_ms_per_frame'] = 1e3 * estimator_timings['detect'] / seen
-        timing['blazepose_ms_per_person'] = (
-            1e3 * estimator_timings['pose'] /
-            max(estimator_timings['crops'], 1))
+        runs = max(estimator_timings['detections'], 1)
+        crops = max(estimator_timings['crops'], 1)
+        timing.update(
+            detect_ms_per_frame=1e3 * estimator_timings['detect'] / seen,
+            detect_ms_per_run=1e3 * estimator_timings['detect'] / runs,
+            blazepose_ms_per_person=1e3 * estimator_timings['pose'] / crops,
+            cpu_detect_ms_per_run=1e3 * estimator_timings['detect_cpu'] / runs,
+            cpu_blazepose_ms_per_person=1e3 * estimator_timings['pose_cpu'] /
+            crops)
     summary = dict(
         input=str(source),
         output=out_file,
@@ -258,7 +262,9 @@ def run_video_demo(source: Union[str, int],
         f'({timing["people_per_frame"]:.1f} people), action model '
         f'{timing["action_ms_per_window"]:.1f} ms/window '
         f'({timing["action_ms_per_frame"]:.1f} ms/frame), '
-        f'{len(windows)} windows')
+        f'{len(windows)} windows; CPU time per frame '
+        f'{timing["cpu_recognize_ms_per_frame"]:.0f} ms, of which the action '
+        f'model {timing["cpu_action_ms_per_frame"]:.1f} ms')
     if out_file is not None:
         log(f'wrote {out_file}' + (f' and {json_file}' if json_file else ''))
     return summary
