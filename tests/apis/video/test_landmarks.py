@@ -62,17 +62,16 @@ def test_body25():
         17: _at('right_ear'),
         18: _at('left_ear'),
         19: _at('left_foot_index'),
+        20: _at('left_foot_index'),  # one toe point: both toes
         21: _at('left_heel'),
         22: _at('right_foot_index'),
+        23: _at('right_foot_index'),
         24: _at('right_heel'),
     }
+    assert sorted(expected) == list(range(25))
     for joint, (point, s) in expected.items():
         np.testing.assert_allclose(out[joint], point, err_msg=str(joint))
         assert out_score[joint] == pytest.approx(s), joint
-    # The small toes: BlazePose has none; OpenPose's "missed" convention.
-    for joint in (20, 23):
-        np.testing.assert_array_equal(out[joint], 0)
-        assert out_score[joint] == 0
 
 
 def test_coco():
