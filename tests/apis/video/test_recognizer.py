@@ -66,3 +66,28 @@ def test_batch_matches_single_inference(model):
         np.testing.assert_allclose(res.pred_score, ref.pred_score, atol=1e-5)
         assert res.labels == ref.labels and res.names == ref.names
     assert not np.allclose(results[0].pred_score, results[1].pred_score)
+
+
+def test_kinetics_style_config():
+    """A Kinetics config takes COCO-17 in MMAction2's compressed form
+    (DecompressPose) and adds coco_new's joints itself (CocoToCocoNew)."""
+    config = osp.join(
+        ROOT, 'configs', 'aclnet',
+        'aclnet_aclgcn_1xb64-joint-u100-150e_k400-keypoint-2d.py')
+    torch.manual_seed(0)
+    # Narrowed (base 16: 64 output channels) to keep the test fast.
+    narrow = dict(
+        model=dict(
+            backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
+    k400 = init_recognizer(config, None, device='cpu', cfg_options=narrow)
+    rec = SkeletonVideoRecognizer(k400, None, window=8, topk=3)
+    assert rec.layout == 'coco' and rec.coordinates == 'pixel'
+    rec._img_shape = (576, 768)
+    rng = np.random.default_rng(0)
+    win = PoseWindow(0, 0, 7, list(range(8)),
+                     rng.uniform(0, 500, (8, 17, 2)).astype(np.float32),
+                     rng.uniform(0.5, 1, (8, 17)).astype(np.float32))
+    (result, ) = rec.classify([win])
+    assert result.pred_score.shape == (400, )
+    assert result.pred_score.sum() == pytest.approx(1, abs=1e-4)
+    assert len(result.labels) == 3
