@@ -21,7 +21,7 @@ from torch import nn
 from ..inference import (InferenceResult, SkeletonInput, _class_names,
                          _pose_sample, _test_pipeline_cfg, _topk,
                          model_expectations, prepare_skeleton)
-from .landmarks import map_keypoints
+from .landmarks import map_keypoints, target_layouts
 from .normalization import coordinate_mode, normalize_openpose_kit
 from .pose_estimator import BasePoseEstimator
 from .tracker import PoseTracker
@@ -158,11 +158,16 @@ class SkeletonVideoRecognizer:
             init_default_scope(cfg.get('default_scope', 'mmaction'))
             self._pipeline = Compose(pipeline)
         self.layout = layout or 'openpose_body25'
+        if self.layout not in target_layouts():
+            raise ValueError(
+                f'the model takes layout {self.layout!r}; the demo maps poses '
+                f'to {", ".join(target_layouts())} only')
+        if model is not None and self._expect.get('dim') == 3:
+            raise ValueError(
+                'the model expects 3D keypoints (its pipeline normalises 3D '
+                'skeletons); poses from a video are 2D: use a 2D model')
         if model is None and window is None:
             window = 24  # poses are tracked but never classified
-        if not isinstance(self.layout, str):
-            raise ValueError('the demo maps keypoints to named layouts only, '
-                             f'got {self.layout!r}')
         if window is None:
             raise ValueError('the window length is not in the config (no '
                              'UniformSampleFrames clip_len): give window')

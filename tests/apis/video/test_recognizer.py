@@ -44,6 +44,8 @@ def test_settings_from_config(model):
     assert clip_length([dict(type='PoseDecode')]) is None
     with pytest.raises(ValueError, match='unknown coordinates'):
         SkeletonVideoRecognizer(model, None, coordinates='metres')
+    with pytest.raises(ValueError, match='maps poses to'):
+        SkeletonVideoRecognizer(model, None, layout='openpose')
     with pytest.raises(ValueError, match='openpose_body25 models'):
         SkeletonVideoRecognizer(
             model, None, layout='coco', coordinates='openpose_kit')
@@ -91,3 +93,10 @@ def test_kinetics_style_config():
     assert result.pred_score.shape == (400, )
     assert result.pred_score.sum() == pytest.approx(1, abs=1e-4)
     assert len(result.labels) == 3
+
+
+def test_3d_model_refused():
+    config = osp.join(ROOT, 'configs', 'aclnet_ctrgcn_ntu60.py')
+    ntu = init_recognizer(config, None, device='cpu')
+    with pytest.raises(ValueError, match='poses from a video are 2D'):
+        SkeletonVideoRecognizer(ntu, None)
