@@ -96,3 +96,17 @@ def test_detector_every_other_frame(footage, pose_stack):
     assert counts[1] >= 1 and counts[1] >= counts[0] - 1, counts
     with pytest.raises(ValueError, match='det_interval'):
         BlazePoseEstimator(det_interval=0)
+
+
+def test_whole_frame_mode(footage, pose_stack):
+    """Without the detector (a webcam close-up): one person per frame."""
+    import cv2
+
+    from aclnet_mm.apis.video.blazepose import BlazePoseEstimator
+    image = cv2.imread(footage('messi5.jpg'))
+    with BlazePoseEstimator(use_detector=False) as estimator:
+        (person, ) = estimator(image)
+        assert estimator.timings['detections'] == 0
+    x1, y1, x2, y2 = MESSI_BOX
+    assert (person.keypoint >= (x1, y1)).all()
+    assert (person.keypoint <= (x2, y2)).all()
