@@ -256,10 +256,10 @@ def model_expectations(cfg: Config) -> Dict[str, Any]:
         ``dim`` (2, 3 or None when the pipeline does not say).
     """
     # Reuse the validator's reading of configs, so both agree.
-    from aclnet_mm.datasets.validation import (_default_in_channels,
-                                               _pipeline_expectations)
+    from aclnet_mm.datasets.contract import pipeline_expectations
+    from aclnet_mm.datasets.validation import default_in_channels
     backbone = cfg.model.get('backbone') or {}
-    pipe = _pipeline_expectations(_test_pipeline_cfg(cfg))
+    pipe = pipeline_expectations(_test_pipeline_cfg(cfg))
     layout = (backbone.get('graph_cfg') or {}).get('layout')
     if layout is None:
         layout = pipe['ske_dataset']
@@ -267,7 +267,7 @@ def model_expectations(cfg: Config) -> Dict[str, Any]:
         num_joints = get_layout(layout).num_node if layout else None
     except KeyError:
         num_joints = None
-    total = _default_in_channels(backbone) if backbone else None
+    total = default_in_channels(backbone) if backbone else None
     in_channels = None
     if total is not None and total % pipe['num_feats'] == 0:
         in_channels = total // pipe['num_feats']

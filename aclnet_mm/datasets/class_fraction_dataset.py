@@ -1,15 +1,14 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""A deterministic per-class slice of a ``PoseDataset`` split."""
+"""A deterministic per-class slice of a ``PoseDataset`` split.
+
+The dataset is :class:`~aclnet_mm.datasets.SkeletonPoseDataset` with
+``class_range=...``.
+"""
 import math
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
-from mmaction.datasets import PoseDataset
-from mmaction.registry import DATASETS
-
-from .sample_naming import SampleNamingMixin
-
-__all__ = ['ClassFractionPoseDataset', 'class_fraction_indices']
+__all__ = ['class_fraction_indices']
 
 
 def class_fraction_indices(labels: List[int],
@@ -50,51 +49,3 @@ def class_fraction_indices(labels: List[int],
             end = max(end, min(start + min_per_class, count))
         kept.extend(members[start:end])
     return sorted(kept)
-
-
-@DATASETS.register_module()
-class ClassFractionPoseDataset(SampleNamingMixin, PoseDataset):
-    """``PoseDataset`` restricted to a per-class slice of its split.
-
-    Carves a validation split out of a training split (e.g.
-    ``class_range=(0.9, 1)`` for validation and ``(0, 0.9)`` for
-    training), or keeps a labelled fraction for semi-supervised learning
-    (``(0, 0.01)``: the first 1 % of each class in file order, as AS-CAL).
-    The slice is deterministic (:func:`class_fraction_indices`). Each
-    sample also gets the ``extra_info`` fields, e.g. ``knn_bank=True`` for
-    :class:`~aclnet_mm.evaluation.metrics.KNNAccuracy`.
-
-    Args:
-        ann_file (str): Annotation pickle.
-        pipeline (list): Transforms.
-        split (str, optional): Split of the pickle. Defaults to None.
-        class_range (Tuple[float, float]): Per-class ``(lo, hi)`` fraction.
-            Defaults to ``(0, 1)``.
-        min_per_class (int): Fewest samples kept per class. Defaults to 1.
-        extra_info (dict, optional): Fields added to every sample.
-            Defaults to None.
-        **kwargs: Other ``PoseDataset`` arguments.
-    """
-
-    def __init__(self,
-                 ann_file: str,
-                 pipeline: List,
-                 split: Optional[str] = None,
-                 class_range: Tuple[float, float] = (0., 1.),
-                 min_per_class: int = 1,
-                 extra_info: Optional[Dict] = None,
-                 **kwargs) -> None:
-        self.class_range = tuple(class_range)
-        self.min_per_class = min_per_class
-        self.extra_info = dict(extra_info or {})
-        super().__init__(ann_file, pipeline=pipeline, split=split, **kwargs)
-
-    def load_data_list(self) -> List[Dict]:
-        """Load the split and keep the slice."""
-        data_list = super().load_data_list()
-        kept = class_fraction_indices([int(d['label']) for d in data_list],
-                                      self.class_range, self.min_per_class)
-        data_list = [data_list[i] for i in kept]
-        for item in data_list:
-            item.update(self.extra_info)
-        return data_list

@@ -21,6 +21,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..contract import TransformContract
 from ._checks import check_score_shape
 from ._rng import get_rng
 
@@ -68,6 +69,11 @@ class SkeletonFirstFrames(BaseTransform):
     Args:
         clip_len (int): Number of frames kept. Defaults to 150.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ),
+        produces=('keypoint', 'total_frames'),
+        clip_len_arg='clip_len')
 
     def __init__(self, clip_len: int = 150) -> None:
         if clip_len < 1:
