@@ -6,7 +6,7 @@ The dataset is :class:`~aclnet_mm.datasets.SkeletonPoseDataset` with
 """
 import math
 from collections import defaultdict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 __all__ = ['class_fraction_indices']
 

@@ -213,8 +213,9 @@ def pipeline_expectations(pipeline: Sequence) -> Dict[str, Any]:
         stacked on the channels), ``ske_dataset`` (the layout the streams
         are built on), ``num_person`` and ``clip_len`` (None when no
         transform fixes them), ``data_layout`` (the layout the data must
-        have when a transform changes the joints, else None) and ``steps`` (one stream dict per top-level
-        transform, None for the others, for :func:`check_pipeline`).
+        have when a transform changes the joints, else None) and
+        ``steps`` (one stream dict per top-level transform, None for the
+        others).
     """
     out = dict(
         dim=None,
