@@ -4,9 +4,8 @@
 # Coordinates are already centred and scale-normalised by the recorder, so
 # there is no PreNormalize2D; GenSkeFeat appends the OpenPose confidence as
 # the third channel.
-dataset_type = 'SampleNamingPoseDataset'
+dataset_type = 'SkeletonPoseDataset'
 ann_file = 'data/embedded/body25_2d.pkl'
-class_names = 'data/embedded/body25_2d_classes.txt'
 layout = 'openpose_body25'
 clip_len = 24
 num_person = 1
