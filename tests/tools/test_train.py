@@ -162,7 +162,7 @@ def test_train_refuses_duplicate_id(tmp_path):
             sample['frame_dir'] = first
     config, ann_file = _write(tmp_path, data)
     message = _refusal(config, tmp_path)
-    assert f'sample {first!r} | field \'frame_dir\'' in message
+    assert f"sample {first!r} | field 'frame_dir'" in message
     assert '[duplicate_id]' in message
 
 

@@ -95,7 +95,7 @@ class ResumeScheduleHook(Hook):
                 "use ResumeScheduleHook(mode='rebuild')")
         self._rebuild(runner, schedulers)
         runner.logger.warning(
-            f'resumed with a changed schedule ({listing}): the config\'s '
+            f"resumed with a changed schedule ({listing}): the config's "
             f'schedule was rebuilt and replayed to iteration {runner.iter}; '
             'training continues as an uninterrupted run of it would')
 

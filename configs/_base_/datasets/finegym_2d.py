@@ -8,9 +8,9 @@
 #
 # Checkpoint selection differs from the reference, which validates on the
 # test split: validation runs on 5 % of 'train' carved out by
-# SkeletonPoseDataset with carve= (seeded, stratified by class, whole YouTube videos),
-# training on the rest, and 'val' (the official test part) is only used by
-# the test loop.
+# SkeletonPoseDataset with carve= (seeded, stratified by class, whole
+# YouTube videos), training on the rest, and 'val' (the official test
+# part) is only used by the test loop.
 #
 # Stream configs pick ``stream`` and rebuild the pipelines from the pieces:
 #   train:    train_head + augments[stream] + to_layout + gen + train_tail
