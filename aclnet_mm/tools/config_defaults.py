@@ -7,6 +7,9 @@ Each function changes only what the config leaves out:
   the model's ``num_classes``, ``layout`` and ``in_channels``, so it
   validates its pickle against the model it feeds, exactly as
   ``python -m aclnet_mm.tools.validate CONFIG`` does;
+- :func:`fill_head_num_nodes`: a head that takes the backbone's V x V
+  topology (``ACLNetHead(feature_source='topology')``) gets the layout's
+  joint count as ``num_nodes``;
 - :func:`add_non_finite_loss_hook`: training stops on the first NaN / inf
   loss, naming the batch's samples (``NonFiniteLossHook(mode='raise')``);
 - :func:`fill_aclnet_settings`: ACLNet's data-dependent settings follow
@@ -121,6 +124,45 @@ def fill_dataset_expectations(cfg: Config) -> None:
         feats = pipeline_expectations(dataset.get('pipeline'))['num_feats']
         if total_in is not None and total_in % feats == 0:
             dataset.setdefault('in_channels', total_in // feats)
+
+
+def head_num_nodes(model: dict) -> Optional[tuple]:
+    """``(num_nodes the head uses, joints of the layout)`` of a head that
+    takes the V x V topology, None for other heads or unknown layouts."""
+    import inspect
+
+    from mmaction.registry import MODELS
+
+    from aclnet_mm.models.utils.graph import get_layout
+    head = model.get('cls_head') or {}
+    cls = MODELS.get(head.get('type', '')) if isinstance(
+        head.get('type'), str) else None
+    if cls is None or head.get('feature_source', 'topology') != 'topology':
+        return None
+    params = inspect.signature(cls.__init__).parameters
+    if 'num_nodes' not in params or 'feature_source' not in params:
+        return None
+    layout = ((model.get('backbone') or {}).get('graph_cfg')
+              or {}).get('layout')
+    try:
+        joints = get_layout(layout).num_node
+    except (KeyError, ValueError, TypeError, FileNotFoundError):
+        return None
+    used = head.get('num_nodes')
+    return (25 if used is None else used), joints
+
+
+def fill_head_num_nodes(cfg: Config) -> None:
+    """Set ``cls_head.num_nodes`` from the layout when the config leaves it
+    out (the topology of a V-joint layout has V x V values).
+
+    Args:
+        cfg (Config): The config; modified in place.
+    """
+    model = cfg.get('model') or {}
+    found = head_num_nodes(model)
+    if found is not None and model['cls_head'].get('num_nodes') is None:
+        model['cls_head']['num_nodes'] = found[1]
 
 
 def add_non_finite_loss_hook(cfg: Config) -> bool:

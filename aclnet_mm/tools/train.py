@@ -15,7 +15,7 @@ from mmengine.logging import MMLogger
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
 from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
 from .config_defaults import (add_non_finite_loss_hook, fill_aclnet_settings,
-                              fill_dataset_expectations)
+                              fill_dataset_expectations, fill_head_num_nodes)
 from .launch import (build_runner, quiet_other_ranks, set_local_rank,
                      set_work_dir, setup_cpu_distributed)
 
@@ -129,6 +129,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     # model, a non-finite loss stops, a resumed run keeps its LR schedule
     # consistent, ACLNet settings follow from the data.
     fill_dataset_expectations(cfg)
+    fill_head_num_nodes(cfg)
     add_non_finite_loss_hook(cfg)
     if cfg.get('resume'):
         hooks = list(cfg.get('custom_hooks') or [])

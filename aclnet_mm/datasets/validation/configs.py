@@ -131,6 +131,54 @@ def check_pipeline(pipeline: Optional[Sequence],
     return problems
 
 
+def _check_head(cfg: Any, file: str) -> List[Problem]:
+    """A topology head must have as many nodes as the layout has joints."""
+    from aclnet_mm.tools.config_defaults import head_num_nodes
+    found = head_num_nodes(cfg.get('model') or {})
+    if found is None or found[0] == found[1]:
+        return []
+    given = (cfg.get('model') or {}).get('cls_head', {}).get('num_nodes')
+    what = 'the default 25' if given is None else given
+    return [
+        Problem(
+            'layout_mismatch', f'the head compares V x V topologies with '
+            f'num_nodes={what}, but the graph layout has {found[1]} joints; '
+            f'set num_nodes={found[1]}, or leave it out: tools/train.py '
+            'then takes it from the layout',
+            file,
+            field='model.cls_head.num_nodes')
+    ]
+
+
+def _check_class_name_files(cfg: Any, file: str) -> List[Problem]:
+    """Class-name files named by datasets and hooks must exist."""
+    places = []
+    for loader in _DATALOADERS:
+        dataset, where = _unwrap_dataset(
+            (cfg.get(loader) or {}).get('dataset'), f'{loader}.dataset')
+        if isinstance(dataset, dict):
+            places.append((dataset.get('class_names'), f'{where}.class_names',
+                           dataset.get('ann_file')))
+    for k, hook in enumerate(cfg.get('custom_hooks') or []):
+        if isinstance(hook, dict):
+            places.append((hook.get('class_names'),
+                           f'custom_hooks[{k}].class_names', None))
+    problems = []
+    for names, field, ann_file in places:
+        if not isinstance(names, str) or osp.isfile(names) or (
+                ann_file
+                and osp.isfile(osp.join(osp.dirname(str(ann_file)), names))):
+            continue
+        problems.append(
+            Problem(
+                'missing_file', f'class-names file {names!r} does not exist '
+                '(relative paths are read from the working directory); leave '
+                'it out to take the names from the pickle\'s "classes"',
+                file,
+                field=field))
+    return problems
+
+
 def check_config(cfg: Any, file: str = '<config>') -> List[Problem]:
     """Check a config's layout names and feature streams.
 
@@ -155,6 +203,8 @@ def check_config(cfg: Any, file: str = '<config>') -> List[Problem]:
                     error,
                     file,
                     field='model.backbone.graph_cfg.layout'))
+    problems.extend(_check_head(cfg, file))
+    problems.extend(_check_class_name_files(cfg, file))
     seen = []
     for loader in _DATALOADERS:
         dataset, where = _unwrap_dataset(
@@ -277,6 +327,9 @@ def validate_config(cfg: Any,
                             f'{err}', name)
                 ])
             ]
+    # What tools/train.py fills in, so that both agree.
+    from aclnet_mm.tools.config_defaults import fill_head_num_nodes
+    fill_head_num_nodes(cfg)
     entries = expectations_from_config(cfg)
     if not entries:
         return [
