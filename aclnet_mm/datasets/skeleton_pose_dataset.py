@@ -118,6 +118,10 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
             count. Defaults to None (not checked).
         in_channels (int, optional): Channels per joint of one feature
             stream the backbone takes. Defaults to None (not checked).
+        dim (int, optional): 2 or 3, the coordinates of the data, for
+            pipelines that do not say it (no ``PreNormalize2D`` /
+            ``PreNormalize3D``); the inference API reads it too. Defaults
+            to None (the pipeline's contract decides).
         validate (bool): Check the pickle when the dataset is built.
             Defaults to True.
         on_error (str): ``'raise'``: one :class:`DatasetValidationError`
@@ -154,6 +158,7 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                  num_classes: Optional[int] = None,
                  layout: Optional[Union[str, Dict]] = None,
                  in_channels: Optional[int] = None,
+                 dim: Optional[int] = None,
                  validate: bool = True,
                  on_error: str = 'raise',
                  carve: Optional[str] = None,
@@ -175,6 +180,7 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
             raise ValueError(f'val_ratio must be in (0, 1), got {val_ratio}')
         self.layout = layout
         self.in_channels = in_channels
+        self.dim = dim
         self.validate = validate
         self.on_error = on_error
         self.carve = carve
@@ -235,7 +241,7 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
             # A transform that changes the joints wants its own input.
             layout=expect['data_layout'] or self.layout,
             in_channels=self.in_channels,
-            dim=expect['dim'],
+            dim=expect['dim'] or self.dim,
             skeleton_prefix=self.data_prefix.get('skeleton'))
         if names is not None and self.num_classes is not None \
                 and len(names) != self.num_classes:

@@ -283,7 +283,7 @@ def expectations_from_config(cfg: Any) -> List[Dict[str, Any]]:
             layout=pipe['data_layout']
             or (layout if layout is not None else pipe['ske_dataset']),
             in_channels=in_channels,
-            dim=pipe['dim'],
+            dim=pipe['dim'] or dataset.get('dim'),
             num_person=pipe['num_person'],
             clip_len=pipe['clip_len'],
             skeleton_prefix=prefix,
