@@ -64,12 +64,21 @@ class ResumeScheduleHook(Hook):
                              f'{mode!r}')
         self.mode = mode
         self._built: Optional[List[Dict]] = None
+        self._groups: Dict[int, List[Dict]] = {}
 
     def before_run(self, runner) -> None:
+        schedulers = _schedulers(runner)
         self._built = [
-            copy.deepcopy(scheduler.state_dict())
-            for scheduler in _schedulers(runner)
+            copy.deepcopy(scheduler.state_dict()) for scheduler in schedulers
         ]
+        # The values the schedulers set when they were built (step 0).
+        self._groups = {
+            id(s.optimizer): [{
+                k: v
+                for k, v in group.items() if k != 'params'
+            } for group in s.optimizer.param_groups]
+            for s in schedulers
+        }
 
     def before_train(self, runner) -> None:
         schedulers = _schedulers(runner)
@@ -103,14 +112,11 @@ class ResumeScheduleHook(Hook):
         """Replay the config's schedule to ``runner.iter`` and install it."""
         optimizers = {id(s.optimizer): s.optimizer for s in schedulers}
         stand_ins = {}
-        for key, optimizer in optimizers.items():
-            groups = []
-            for group in optimizer.param_groups:
-                plain = {k: v for k, v in group.items() if k != 'params'}
-                # The values the first scheduler started from.
-                for name in [k for k in plain if k.startswith('initial_')]:
-                    plain[name[len('initial_'):]] = plain[name]
-                groups.append(dict(plain, params=[torch.zeros(1)]))
+        for key in optimizers:
+            groups = [
+                dict(copy.deepcopy(group), params=[torch.zeros(1)])
+                for group in self._groups[key]
+            ]
             stand_ins[key] = torch.optim.SGD(groups, lr=0.)
         replayed = []
         for scheduler, built in zip(schedulers, self._built):
