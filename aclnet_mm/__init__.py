@@ -6,7 +6,18 @@ anything imports ``mmaction.models``), makes checkpoint writes atomic and
 auto-resume checked (``utils/atomic_checkpoint.py``), and registers every
 module of the plugin into MMAction2's registries.
 """
-from .utils import compat as _compat
+import warnings as _warnings
+
+# mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
+# does) warns that MultiScaleDeformableAttention is missing on every run;
+# no skeleton model uses it. Silence that one warning where it is raised.
+_warnings.filterwarnings(
+    'ignore',
+    message='Fail to import ``MultiScaleDeformableAttention``',
+    category=UserWarning,
+    module=r'mmcv\.cnn\.bricks\.transformer')
+
+from .utils import compat as _compat  # noqa: E402
 
 _compat.apply_all()
 

@@ -34,8 +34,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Union
 
 import mmengine
 import numpy as np
-from mmengine.utils import ProgressBar
 
+from aclnet_mm.utils.progress import progress_bar
 from .parsing import (ConversionResult, LineReader, SkeletonFormatError,
                       as_float32)
 
@@ -273,7 +273,7 @@ def convert_ntu_rgbd(data_path: Union[str, os.PathLike],
         selected.append((stem, parsed))
 
     annotations = []
-    bar = ProgressBar(len(selected)) if progress and selected else None
+    bar = progress_bar(len(selected)) if progress and selected else None
     for stem, parsed in selected:
         path = osp.join(data_path, stem + '.skeleton')
         try:

@@ -30,8 +30,8 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import mmengine
 import numpy as np
-from mmengine.utils import ProgressBar
 
+from aclnet_mm.utils.progress import progress_bar
 from .parsing import ConversionResult, SkeletonFormatError, as_float32
 
 __all__ = [
@@ -218,7 +218,7 @@ def convert_pku_mmd(skeleton_dir: Union[str, os.PathLike],
         if f.endswith('.txt'))
     annotations, errors = [], []
     clips_of = {}
-    bar = ProgressBar(len(videos)) if progress and videos else None
+    bar = progress_bar(len(videos)) if progress and videos else None
     for video in videos:
         try:
             clips = _video_clips(
