@@ -117,15 +117,15 @@ def _transform_class(step: Any) -> Optional[type]:
         if isinstance(kind, type):
             return kind
         return TRANSFORMS.get(kind) if isinstance(kind, str) else None
-    return type(step)
+    return step if isinstance(step, type) else type(step)
 
 
 def get_contract(step: Any) -> Optional[TransformContract]:
     """The contract of a transform config or built transform.
 
     Args:
-        step (dict | object): A transform config (``dict(type=...)``) or a
-            built transform.
+        step (dict | type | object): A transform config
+            (``dict(type=...)``), class or built transform.
 
     Returns:
         TransformContract, optional: Declared by the class (``CONTRACT``),
