@@ -48,9 +48,11 @@ def _layout_hint(num_joints: int) -> str:
         except KeyError:  # pragma: no cover - registry changed meanwhile
             continue
     if not names:
-        return (f'no registered layout has {num_joints} joints; register '
-                'one (aclnet_mm.models.utils.graph.register_layout) or pass '
-                'a dict layout')
+        return (f'no registered layout has {num_joints} joints; describe '
+                'yours as a dict (joint_names, parents, flip_pairs) in the '
+                'config, or in a .json / .yaml file given as the layout '
+                '(validator: --layout my_layout.json); see '
+                'docs/custom_dataset.md')
     return f'layouts with {num_joints} joints: {", ".join(names)}'
 
 
