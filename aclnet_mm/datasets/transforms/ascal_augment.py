@@ -134,6 +134,9 @@ class SkeletonCentre(BaseTransform):
         ValueError: ``joint`` is outside the keypoints' joints.
     """
 
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
+
     def __init__(self, joint: int = 1) -> None:
         self.joint = joint
 
@@ -181,6 +184,9 @@ class SkeletonReverse(BaseTransform):
         prob (float): Probability of reversing. Defaults to 0.5.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', 'keypoint_score'))
 
     def __init__(self, prob: float = 0.5, seed: Optional[int] = None) -> None:
         self.prob = prob
@@ -256,6 +262,9 @@ class SkeletonShear(BaseTransform):
     Raises:
         ValueError: ``keypoint`` has neither 2 nor 3 channels.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  magnitude: float = 1.,
@@ -342,6 +351,9 @@ class SkeletonAxisRotate(BaseTransform):
             ``axes`` other than ``(2, )``.
     """
 
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
+
     def __init__(self,
                  axes: Sequence[int] = (0, 1, 2),
                  angle_range: Tuple[float, float] = (0., 30.),
@@ -402,6 +414,9 @@ class SkeletonGaussianNoise(BaseTransform):
         mean (float): Mean. Defaults to 0.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  std: float = 0.05,
@@ -465,6 +480,9 @@ class SkeletonTemporalBlur(BaseTransform):
         ValueError: ``kernel_size`` is not a positive odd number, or
             ``sigma_range`` is not ``0 < low <= high``.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  kernel_size: int = 15,
@@ -561,6 +579,9 @@ class SkeletonJointMask(BaseTransform):
         ValueError: A range is not ``0 <= low <= high``.
     """
 
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', 'keypoint_score'))
+
     def __init__(self,
                  num_joints: Tuple[int, int] = (5, 15),
                  num_frames: Optional[Tuple[int, int]] = None,
@@ -626,6 +647,9 @@ class SkeletonAxisMask(BaseTransform):
     Args:
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self, seed: Optional[int] = None) -> None:
         self.seed = seed
