@@ -64,3 +64,29 @@ def test_joint_changing_transform_names_the_data_layout():
     step = stream_step(
         dict(type='GenSkeletonStreams', layout='coco', bone_tree='mmaction'))
     assert step['bone_field'] == 'bone_tree' and step['feats'] == ['j']
+
+
+def test_every_transform_of_ours_and_of_our_configs_has_one():
+    import glob
+    import inspect
+    import os.path as osp
+    import re
+
+    from aclnet_mm.datasets import transforms
+    for name in transforms.__all__:
+        obj = getattr(transforms, name)
+        if inspect.isclass(obj):
+            assert get_contract(obj) is not None, name
+    init_default_scope('mmaction')
+    root = osp.join(
+        osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+        'configs')
+    used = set()
+    for path in glob.glob(osp.join(root, '**', '*.py'), recursive=True):
+        with open(path) as f:
+            used.update(re.findall(r"type='(\w+)'", f.read()))
+    used = {name for name in used if TRANSFORMS.get(name) is not None}
+    assert {'GenSkeFeat', 'FormatGCNInput', 'SkeletonTwoView'} <= used
+    assert [
+        name for name in sorted(used) if get_contract(dict(type=name)) is None
+    ] == []
