@@ -8,14 +8,19 @@ module of the plugin into MMAction2's registries.
 """
 import warnings as _warnings
 
-# mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
-# does) warns that MultiScaleDeformableAttention is missing on every run;
-# no skeleton model uses it. Silence that one warning where it is raised.
-_warnings.filterwarnings(
-    'ignore',
-    message='Fail to import ``MultiScaleDeformableAttention``',
-    category=UserWarning,
-    module=r'mmcv\.cnn\.bricks\.transformer')
+
+def _silence_mmcv_lite_warning() -> None:
+    """mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
+    does) warns that MultiScaleDeformableAttention is missing on every run;
+    no skeleton model uses it. Ignore that one warning, from that module."""
+    _warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning,
+        module=r'mmcv\.cnn\.bricks\.transformer')
+
+
+_silence_mmcv_lite_warning()
 
 from .utils import compat as _compat  # noqa: E402
 
