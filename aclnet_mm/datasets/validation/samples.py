@@ -166,7 +166,7 @@ def _check_arrays(sample: dict, index: int, sid: str, file: str,
             'wrong_type', 'keypoint', f'keypoint must be a numpy array, '
             f'got {type(keypoint).__name__}')
         return problems
-    if not np.issubdtype(keypoint.dtype, np.floating):
+    if keypoint.dtype.kind != 'f':  # floating (dtype.kind: cheap per sample)
         report(
             'wrong_type', 'keypoint', f'keypoint dtype is '
             f'{keypoint.dtype}; use float32 (or float16)')
@@ -304,8 +304,7 @@ def _check_score(sample: dict, index: int, sid: str, file: str,
                  keypoint: np.ndarray, compressed: bool) -> List[Problem]:
     problems = []
     score = sample['keypoint_score']
-    if not isinstance(score, np.ndarray) or not np.issubdtype(
-            score.dtype, np.floating):
+    if not isinstance(score, np.ndarray) or score.dtype.kind != 'f':
         what = getattr(score, 'dtype', type(score).__name__)
         problems.append(
             Problem('wrong_type', f'keypoint_score must be a float array, '
@@ -328,8 +327,7 @@ def _check_frame_inds(sample: dict, index: int, sid: str, file: str,
                       keypoint: np.ndarray,
                       total_frames: Optional[int]) -> List[Problem]:
     inds = sample['frame_inds']
-    if not isinstance(inds, np.ndarray) or not np.issubdtype(
-            inds.dtype, np.integer):
+    if not isinstance(inds, np.ndarray) or inds.dtype.kind not in 'iu':
         what = getattr(inds, 'dtype', type(inds).__name__)
         return [
             Problem('wrong_type', f'frame_inds must be an integer array, '
@@ -515,8 +513,8 @@ def _signature(sample: Any) -> Optional[tuple]:
     if not isinstance(sample, dict):
         return None
     keypoint = sample.get('keypoint')
-    if not isinstance(keypoint, np.ndarray) or not np.issubdtype(
-            keypoint.dtype, np.floating) or keypoint.size == 0:
+    if not isinstance(keypoint, np.ndarray) or keypoint.dtype.kind != 'f' \
+            or keypoint.size == 0:
         return None
     compressed = 'frame_inds' in sample
     if keypoint.ndim != (3 if compressed else 4):
