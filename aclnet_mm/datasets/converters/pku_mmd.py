@@ -242,7 +242,11 @@ def convert_pku_mmd(skeleton_dir: Union[str, os.PathLike],
             split[f'{bench}_{phase}'] = [
                 clip for video in ids for clip in clips_of.get(video, ())
             ]
-    data = dict(split=split, annotations=annotations)
+    # Class names: the action ids of the label files (label 0 is action 1).
+    data = dict(
+        split=split,
+        annotations=annotations,
+        classes=[f'action_{i:02d}' for i in range(1, num_classes + 1)])
     if out_file is not None:
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(out_file)))
         mmengine.dump(data, str(out_file))
