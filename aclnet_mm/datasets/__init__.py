@@ -5,6 +5,7 @@ from .class_fraction_dataset import class_fraction_indices
 from .contract import TransformContract, get_contract, pipeline_expectations
 from .dataset_aliases import (CarvedSplitPoseDataset, ClassFractionPoseDataset,
                               SampleNamingPoseDataset, ValidatedPoseDataset)
+from .labelled_subset import labelled_subset_indices
 from .sample_naming import (SampleLoadError, SampleNamingMixin,
                             WorkerCrashError, describe_dead_workers,
                             naming_dead_workers)
@@ -25,5 +26,5 @@ __all__ = [
     'SampleLoadError', 'WorkerCrashError', 'SampleNamingMixin',
     'SampleNamingPoseDataset', 'naming_dead_workers', 'describe_dead_workers',
     'TransformContract', 'get_contract', 'pipeline_expectations',
-    'read_class_names'
+    'read_class_names', 'labelled_subset_indices'
 ]

@@ -2,7 +2,8 @@
 """A deterministic per-class slice of a ``PoseDataset`` split.
 
 The dataset is :class:`~aclnet_mm.datasets.SkeletonPoseDataset` with
-``class_range=...``.
+``class_range=...`` (or ``label_rate=...`` for AS-CAL's labelled subset,
+:func:`~aclnet_mm.datasets.labelled_subset.labelled_subset_indices`).
 """
 import math
 from collections import defaultdict

@@ -62,6 +62,7 @@ class ClassFractionPoseDataset(SkeletonPoseDataset):
                  pipeline: List,
                  split: Optional[str] = None,
                  class_range: Tuple[float, float] = (0., 1.),
+                 label_rate: Optional[float] = None,
                  extra_info: Optional[Dict] = None,
                  validate: bool = False,
                  **kwargs) -> None:
@@ -70,6 +71,7 @@ class ClassFractionPoseDataset(SkeletonPoseDataset):
             pipeline,
             split=split,
             class_range=class_range,
+            label_rate=label_rate,
             extra_info=extra_info,
             validate=validate,
             **kwargs)

@@ -29,6 +29,7 @@ from mmengine.logging import MMLogger
 from .carved_split_dataset import carve_split_indices, parse_group_ids
 from .class_fraction_dataset import class_fraction_indices
 from .contract import pipeline_expectations
+from .labelled_subset import labelled_subset_indices
 from .sample_naming import SampleNamingMixin
 from .validation import (Problem, ValidationReport, check_annotations,
                          check_pipeline)
@@ -104,7 +105,8 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
 
     Subsets apply in this order: the ``split``, the samples dropped by
     ``on_error='skip'``, the carved side (``carve``), the per-class slice
-    (``class_range``); then ``extra_info`` is added to every sample.
+    (``class_range``) or AS-CAL's labelled subset (``label_rate``); then
+    ``extra_info`` is added to every sample.
 
     Args:
         ann_file (str): The ``.pkl`` annotation file.
@@ -141,6 +143,11 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
             to None (all).
         min_per_class (int): Fewest samples per class of the slice.
             Defaults to 1.
+        label_rate (float, optional): Keep AS-CAL's labelled subset of
+            this rate instead of a ``class_range`` slice: the first
+            ``int(label_rate * N / C)`` samples of every class, ``C`` being
+            ``num_classes`` (:func:`labelled_subset_indices`). Defaults to
+            None.
         extra_info (dict, optional): Fields added to every sample.
             Defaults to None.
         class_names (str | Sequence[str], optional): Class names, or a
@@ -167,6 +174,7 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                  group_by: Optional[str] = None,
                  class_range: Optional[Tuple[float, float]] = None,
                  min_per_class: int = 1,
+                 label_rate: Optional[float] = None,
                  extra_info: Optional[Dict] = None,
                  class_names: Union[str, Sequence[str], None] = None,
                  **kwargs) -> None:
@@ -189,6 +197,11 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
         self.group_by = group_by
         self.class_range = None if class_range is None else tuple(class_range)
         self.min_per_class = min_per_class
+        if label_rate is not None and self.class_range not in (None, (0., 1.)):
+            raise ValueError(f'{type(self).__name__}: give label_rate or '
+                             f'class_range, not both (class_range='
+                             f'{class_range}, label_rate={label_rate})')
+        self.label_rate = label_rate
         self.extra_info = dict(extra_info or {})
         self.class_names = class_names
         self.validation_report = None
@@ -312,16 +325,23 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                 self.seed, groups)
             kept = train if self.carve == 'train' else val
             data_list = [data_list[i] for i in kept]
-        if self.class_range is not None:
-            kept = class_fraction_indices([int(d['label']) for d in data_list],
-                                          self.class_range, self.min_per_class)
+        labels = [int(d['label']) for d in data_list]
+        if self.label_rate is not None:
+            kept = labelled_subset_indices(labels, self.label_rate,
+                                           self.num_classes)
             data_list = [data_list[i] for i in kept]
-        if self.carve is not None or self.class_range is not None:
+        elif self.class_range is not None:
+            kept = class_fraction_indices(labels, self.class_range,
+                                          self.min_per_class)
+            data_list = [data_list[i] for i in kept]
+        if self.carve is not None or self.class_range is not None \
+                or self.label_rate is not None:
             MMLogger.get_current_instance().info(
                 f'{type(self).__name__} {self.ann_file} [{self.split}]: '
                 f'{len(data_list)} of {total} samples (carve={self.carve!r}, '
                 f'val_ratio={self.val_ratio}, seed={self.seed}, group_by='
-                f'{self.group_by!r}, class_range={self.class_range})')
+                f'{self.group_by!r}, class_range={self.class_range}, '
+                f'label_rate={self.label_rate})')
         for item in data_list:
             item.update(self.extra_info)
         return data_list
