@@ -19,10 +19,7 @@ model = dict(
     # No init_cfg: GCNHead's fc keeps nn.Linear's default initialisation.
     cls_head=dict(init_cfg=None))
 train_dataloader = dict(
-    dataset=dict(
-        class_range=(0., 1.),
-        label_rate=label_rate,
-        num_classes=60))
+    dataset=dict(class_range=(0., 1.), label_rate=label_rate, num_classes=60))
 train_cfg = dict(max_epochs=35)
 optim_wrapper = dict(
     optimizer=dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.))
