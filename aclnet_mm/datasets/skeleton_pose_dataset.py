@@ -325,14 +325,14 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                 self.seed, groups)
             kept = train if self.carve == 'train' else val
             data_list = [data_list[i] for i in kept]
-        labels = [int(d['label']) for d in data_list]
         if self.label_rate is not None:
-            kept = labelled_subset_indices(labels, self.label_rate,
-                                           self.num_classes)
+            kept = labelled_subset_indices(
+                [int(d['label']) for d in data_list], self.label_rate,
+                self.num_classes)
             data_list = [data_list[i] for i in kept]
         elif self.class_range is not None:
-            kept = class_fraction_indices(labels, self.class_range,
-                                          self.min_per_class)
+            kept = class_fraction_indices([int(d['label']) for d in data_list],
+                                          self.class_range, self.min_per_class)
             data_list = [data_list[i] for i in kept]
         if self.carve is not None or self.class_range is not None \
                 or self.label_rate is not None:
