@@ -2,11 +2,13 @@
 from .momentum_encoder_hook import MomentumEncoderHook
 from .non_finite_loss_hook import NonFiniteLossHook
 from .queue_warmup_hook import QueueWarmupHook
+from .resume_schedule_hook import ResumeScheduleHook
 from .superclass_refresh_hook import (SuperclassRefreshHook,
                                       find_affinity_losses)
 from .temperature_schedule_hook import TemperatureScheduleHook
 
 __all__ = [
     'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
-    'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook'
+    'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook',
+    'ResumeScheduleHook'
 ]
