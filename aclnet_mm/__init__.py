@@ -6,7 +6,23 @@ anything imports ``mmaction.models``), makes checkpoint writes atomic and
 auto-resume checked (``utils/atomic_checkpoint.py``), and registers every
 module of the plugin into MMAction2's registries.
 """
-from .utils import compat as _compat
+import warnings as _warnings
+
+
+def _silence_mmcv_lite_warning() -> None:
+    """mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
+    does) warns that MultiScaleDeformableAttention is missing on every run;
+    no skeleton model uses it. Ignore that one warning, from that module."""
+    _warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning,
+        module=r'mmcv\.cnn\.bricks\.transformer')
+
+
+_silence_mmcv_lite_warning()
+
+from .utils import compat as _compat  # noqa: E402
 
 _compat.apply_all()
 

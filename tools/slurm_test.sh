@@ -6,7 +6,7 @@
 #   bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT \
 #       [test.py options]
 # Ranks come from SLURM's variables through `--launcher slurm`. Set PYTHON
-# to choose the interpreter, SRUN to replace `srun`.
+# to choose the interpreter (default: .venv's), SRUN to replace `srun`.
 
 set -euo pipefail
 
@@ -24,8 +24,12 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 SRUN=${SRUN:-srun}
-PYTHON=${PYTHON:-python}
 TOOLS_DIR=$(dirname "$0")
+# The project's .venv when there is one, else the `python` on PATH (as in
+# dist_train.sh).
+VENV_PYTHON="$TOOLS_DIR/../.venv/bin/python"
+if [ -x "$VENV_PYTHON" ]; then DEFAULT_PYTHON=$VENV_PYTHON; else DEFAULT_PYTHON=python; fi
+PYTHON=${PYTHON:-$DEFAULT_PYTHON}
 
 # SRUN_ARGS is split on spaces on purpose: it holds several options.
 # shellcheck disable=SC2086

@@ -8,8 +8,8 @@
 # SLURM_LOCALID, SLURM_NODELIST) through `--launcher slurm`. A job told to
 # stop (SIGTERM, or `SRUN_ARGS="--signal=USR1@120"`) saves an iteration
 # checkpoint and exits with 75: requeue it and pass `--resume` (see
-# docs/cluster.md). Set PYTHON to choose the interpreter, SRUN to replace
-# `srun` (e.g. by a wrapper).
+# docs/cluster.md). Set PYTHON to choose the interpreter (default: .venv's),
+# SRUN to replace `srun` (e.g. by a wrapper).
 
 set -euo pipefail
 
@@ -33,8 +33,12 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 SRUN=${SRUN:-srun}
-PYTHON=${PYTHON:-python}
 TOOLS_DIR=$(dirname "$0")
+# The project's .venv when there is one, else the `python` on PATH (as in
+# dist_train.sh).
+VENV_PYTHON="$TOOLS_DIR/../.venv/bin/python"
+if [ -x "$VENV_PYTHON" ]; then DEFAULT_PYTHON=$VENV_PYTHON; else DEFAULT_PYTHON=python; fi
+PYTHON=${PYTHON:-$DEFAULT_PYTHON}
 
 # SRUN_ARGS is split on spaces on purpose: it holds several options.
 # shellcheck disable=SC2086
