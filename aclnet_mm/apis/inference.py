@@ -26,10 +26,12 @@ from mmaction.apis import init_recognizer as _mmaction_init_recognizer
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
 __all__ = [
     'SkeletonInput', 'InferenceResult', 'init_recognizer', 'load_skeleton',
@@ -84,6 +86,11 @@ def init_recognizer(config: ConfigLike,
                     cfg_options: Optional[dict] = None) -> nn.Module:
     """Build a recognizer from a config and load its checkpoint.
 
+    A local checkpoint is read under the package's loading policy
+    (:func:`~aclnet_mm.utils.checkpoint_loading.load_checkpoint_file`:
+    checked, ``weights_only=True``, a file that needs full unpickling
+    refused unless ``ACLNET_MM_ALLOW_UNSAFE_LOAD=1``).
+
     Args:
         config (str | Path | Config): The config file or object.
         checkpoint (str, optional): Weights to load. Defaults to None.
@@ -100,7 +107,12 @@ def init_recognizer(config: ConfigLike,
         config.merge_from_dict(cfg_options)
     if device is None:
         device = 'cuda:0' if torch.cuda.is_available() else 'cpu'
-    return _mmaction_init_recognizer(config, checkpoint, device=device)
+    if checkpoint is None or '://' in str(checkpoint):
+        return _mmaction_init_recognizer(config, checkpoint, device=device)
+    model = _mmaction_init_recognizer(config, None, device='cpu')
+    state = load_checkpoint_file(str(checkpoint), map_location='cpu')
+    _load_checkpoint_to_model(model, state)
+    return model.to(device)
 
 
 def _stack_frames(frames: Sequence[Any]) -> np.ndarray:

@@ -7,12 +7,15 @@ per-sample predictions (MMEngine's ``DumpResults``: a list of dicts with
 ``python -m aclnet_mm.tools.test`` as well.
 """
 import argparse
+import os
 from typing import Optional, Sequence
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-# Importing this module imports ``aclnet_mm`` first (shims, registration).
+# Importing this module imports ``aclnet_mm`` first (registration).
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.config_scope import load_config
 from .launch import (build_runner, set_local_rank, set_work_dir,
                      setup_cpu_distributed)
 
@@ -45,6 +48,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='load a checkpoint that only full unpickling '
+        '(weights_only=False) can read; this runs any code stored in it, '
+        'so only for files you trust')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     set_local_rank(args.local_rank)
@@ -98,13 +107,22 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     # Testing loads weights only; never resume optimiser or loop state.
     cfg.resume = False
+    # Nor build the training parts: a test config may hold some of them
+    # (a dataset fragment's train_dataloader without a schedule), which
+    # MMEngine's Runner refuses unless all or none are given.
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):
+        cfg[key] = None
     return cfg
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/test.py``."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    if args.unsafe_load:
+        # Read by the runner's checkpoint loading, in this process only.
+        os.environ[UNSAFE_LOAD_ENV] = '1'
+    cfg = merge_args(load_config(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     # A worker killed by a signal is re-raised naming its sample.

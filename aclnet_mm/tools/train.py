@@ -6,12 +6,15 @@ commands written for MMAction2, ``tools/dist_train.sh`` and ``mim train``
 work unchanged. Run it as ``python -m aclnet_mm.tools.train`` as well.
 """
 import argparse
+import os
 from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-# Importing this module imports ``aclnet_mm`` first (shims, registration).
+# Importing this module imports ``aclnet_mm`` first (registration).
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.config_scope import load_config
 from .launch import (build_runner, set_local_rank, set_work_dir,
                      setup_cpu_distributed)
 
@@ -64,6 +67,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='none',
         help='job launcher')
     # ``torch.distributed.launch`` passes ``--local-rank``; torchrun does not.
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='load a checkpoint that only full unpickling '
+        '(weights_only=False) can read; this runs any code stored in it, '
+        'so only for files you trust')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     set_local_rank(args.local_rank)
@@ -126,7 +135,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/train.py``."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    if args.unsafe_load:
+        # Read by the runner's checkpoint loading, in this process only.
+        os.environ[UNSAFE_LOAD_ENV] = '1'
+    cfg = merge_args(load_config(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     # A worker killed by a signal is re-raised naming its sample.

@@ -10,6 +10,6 @@ protocol = 'paper_compat'
 num_classes = 74
 model = dict(
     cls_head=dict(
-        num_classes=num_classes, loss_inter=dict(num_classes=num_classes)))
+        num_classes=num_classes))
 train_dataloader = dict(dataset=dict(split='train'))
 val_dataloader = dict(dataset=dict(split='test'))

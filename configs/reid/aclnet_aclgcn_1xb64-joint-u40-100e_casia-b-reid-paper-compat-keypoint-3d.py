@@ -11,7 +11,7 @@ protocol = 'paper_compat'
 num_classes = 62
 model = dict(
     cls_head=dict(
-        num_classes=num_classes, loss_inter=dict(num_classes=num_classes)))
+        num_classes=num_classes))
 train_dataloader = dict(dataset=dict(split='train'))
 val_dataloader = dict(dataset=dict(split='test'))
 val_evaluator = dict(

@@ -10,9 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
-from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
+from aclnet_mm.engine.runner import SafeCheckpointRunner
 from aclnet_mm.models.losses import AffinityContrastiveLoss
 
 NUM_CLASSES = 5
@@ -87,7 +87,9 @@ def _loader():
 
 @pytest.fixture
 def build_runner():
-    """Factory of real Runners training :class:`ToyRecognizer`."""
+    """Factory of real Runners training :class:`ToyRecognizer`: our
+    ``SafeCheckpointRunner``, the runner of our configs, whose checkpoints
+    resume under torch's default safe loading."""
 
     def build(work_dir,
               max_epochs,
@@ -100,7 +102,7 @@ def build_runner():
             val_dataloader=_loader(),
             val_cfg=dict(),
             val_evaluator=[ToyAccuracy()]) if with_val else {}
-        return Runner(
+        return SafeCheckpointRunner(
             model=ToyRecognizer(faithful),
             work_dir=str(work_dir),
             experiment_name=f'toy_{uuid.uuid4().hex}',

@@ -117,7 +117,7 @@ def test_class_tau_follows_sizes_without_anneal(build_runner, tmp_path):
     recorder = TauRecorder()
     hooks = [
         dict(type='SuperclassRefreshHook', start_epoch=1, out_file=None),
-        dict(type='TemperatureScheduleHook', size_thresholds=(2, 3)), recorder
+        dict(type='TemperatureScheduleHook'), recorder
     ]
     runner = build_runner(tmp_path, 2, hooks, with_val=False)
     runner.train()
