@@ -40,8 +40,10 @@ class ToyDataset(Dataset):
 
 class ToyRecognizer(BaseModel):
 
-    def __init__(self, faithful=True):
+    def __init__(self, faithful=True, temperature_policy=None):
         super().__init__()
+        policy = {} if temperature_policy is None else dict(
+            temperature_policy=temperature_policy)
         self.fc = nn.Linear(4, NUM_CLASSES)
         self.loss_inter = AffinityContrastiveLoss(
             NUM_CLASSES,
@@ -50,7 +52,8 @@ class ToyRecognizer(BaseModel):
             num_neighbors=2,
             overlap_thr=1,
             size_thresholds=(2, 3),
-            faithful=faithful)
+            faithful=faithful,
+            **policy)
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         logits = self.fc(inputs)
@@ -96,14 +99,15 @@ def build_runner():
               custom_hooks,
               faithful=True,
               with_val=True,
-              resume=False):
+              resume=False,
+              temperature_policy=None):
         torch.manual_seed(0)
         val = dict(
             val_dataloader=_loader(),
             val_cfg=dict(),
             val_evaluator=[ToyAccuracy()]) if with_val else {}
         return SafeCheckpointRunner(
-            model=ToyRecognizer(faithful),
+            model=ToyRecognizer(faithful, temperature_policy),
             work_dir=str(work_dir),
             experiment_name=f'toy_{uuid.uuid4().hex}',
             train_dataloader=_loader(),
