@@ -40,7 +40,7 @@ from aclnet_mm.tools.convert_checkpoint import (CheckpointConversionError,
                                                 detect_format, infer_model_cfg,
                                                 load_source_checkpoint, main,
                                                 map_source_key)
-from aclnet_mm.utils.compat import STRICT_LOAD_ENV
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
 
 DATA = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
@@ -299,23 +299,25 @@ def test_unreadable_files(tmp_path):
         convert_checkpoint(other)
 
 
-def test_full_unpickle_fallback_and_strict_refusal(tmp_path, source,
-                                                   monkeypatch):
-    # A meta object the safe loader does not allow: only full unpickling
-    # reads it, and only when not refused.
+def test_full_unpickling_only_when_opted_in(tmp_path, source, monkeypatch):
+    # A meta object the safe loader does not allow: refused by default,
+    # naming the file and the opt-in; read (with a warning) when opted in.
     when = datetime.datetime(2025, 7, 1, 12, 0)
     src = _save(tmp_path, source[0], meta=dict(time=when))
-    with pytest.warns(UserWarning, match='needs full unpickling'):
-        result = convert_checkpoint(src)
+    monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
+    with pytest.raises(CheckpointConversionError, match='--unsafe-load') as e:
+        convert_checkpoint(src)
+    assert src in str(e.value) and UNSAFE_LOAD_ENV in str(e.value)
+
+    with pytest.warns(UserWarning, match='full unpickling'):
+        result = convert_checkpoint(src, allow_unsafe=True)
     assert result['load_mode'] == 'full_unpickle'
     meta = result['checkpoint']['meta']
     assert meta['source_meta']['time'] == '2025-07-01T12:00:00'
 
-    with pytest.raises(CheckpointConversionError, match='--safe-only'):
-        convert_checkpoint(src, safe_only=True)
-    monkeypatch.setenv(STRICT_LOAD_ENV, '1')
-    with pytest.raises(CheckpointConversionError, match=STRICT_LOAD_ENV):
-        convert_checkpoint(src)
+    monkeypatch.setenv(UNSAFE_LOAD_ENV, '1')
+    with pytest.warns(UserWarning, match=UNSAFE_LOAD_ENV):
+        assert convert_checkpoint(src)['load_mode'] == 'full_unpickle'
 
 
 def test_key_mapping_and_format_detection(source):
