@@ -110,8 +110,8 @@ def _listing(title: str, items: Sequence[str]) -> str:
 
 
 def load_source_checkpoint(
-        filename: str,
-        allow_unsafe: Optional[bool] = None
+    filename: str,
+    allow_unsafe: Optional[bool] = None
 ) -> Tuple[Dict[str, torch.Tensor], Dict, str]:
     """Read a PYSKL / mmcv-1.x / MMEngine checkpoint on the CPU.
 
@@ -467,8 +467,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
         result = convert_checkpoint(args.src, args.dst, args.config,
-                                    args.drop_losses, args.unsafe_load
-                                    or None)
+                                    args.drop_losses, args.unsafe_load or None)
     except CheckpointConversionError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

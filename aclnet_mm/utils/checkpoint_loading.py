@@ -112,10 +112,12 @@ def _unreadable(filename: str, err: BaseException) -> RuntimeError:
                         f'(truncated or corrupted?): {err}')
 
 
-def load_checkpoint_file(filename: str,
-                         map_location: Optional[Any] = None,
-                         allow_unsafe: Optional[bool] = None,
-                         extra_safe_globals: Iterable[Any] = ()) -> Any:
+def load_checkpoint_file(
+    filename: str,
+    map_location: Optional[Any] = None,
+    allow_unsafe: Optional[bool] = None,
+    extra_safe_globals: Iterable[Any] = ()
+) -> Any:
     """Load a local checkpoint file under the policy of this module.
 
     Args:

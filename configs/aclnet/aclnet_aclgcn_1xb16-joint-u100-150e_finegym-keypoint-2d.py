@@ -14,9 +14,7 @@ _base_ = [
 model = dict(
     backbone=dict(in_channels=3, graph_cfg=dict(layout='coco_new')),
     cls_head=dict(
-        num_classes=99,
-        num_nodes=20,
-        loss_intra=dict(queue_size=1024)))
+        num_classes=99, num_nodes=20, loss_intra=dict(queue_size=1024)))
 
 # Confusion statistics from epoch 30, the inter-class loss from epoch 31,
 # superclasses rebuilt at each epoch start; step temperature schedule.

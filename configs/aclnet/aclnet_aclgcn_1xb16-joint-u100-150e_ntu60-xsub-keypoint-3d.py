@@ -14,9 +14,7 @@ _base_ = [
 model = dict(
     backbone=dict(in_channels=3, graph_cfg=dict(layout='nturgb+d')),
     cls_head=dict(
-        num_classes=60,
-        num_nodes=25,
-        loss_intra=dict(queue_size=512)))
+        num_classes=60, num_nodes=25, loss_intra=dict(queue_size=512)))
 
 # Confusion statistics from epoch 30, the inter-class loss from epoch 31,
 # superclasses rebuilt at each epoch start; step temperature schedule.

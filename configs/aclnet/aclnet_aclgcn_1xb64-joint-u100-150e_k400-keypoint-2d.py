@@ -14,9 +14,7 @@ _base_ = [
 model = dict(
     backbone=dict(in_channels=3, graph_cfg=dict(layout='coco_new')),
     cls_head=dict(
-        num_classes=400,
-        num_nodes=20,
-        loss_intra=dict(queue_size=2048)))
+        num_classes=400, num_nodes=20, loss_intra=dict(queue_size=2048)))
 
 # The reference's K400 recipe: batch 64 at lr 0.1 on one GPU.
 optim_wrapper = dict(optimizer=dict(lr=0.1))

@@ -44,8 +44,7 @@ model = dict(
         in_channels=384,
         feature_source='topology',
         num_nodes=17,
-        loss_inter=dict(
-            type='AffinityContrastiveLoss'),
+        loss_inter=dict(type='AffinityContrastiveLoss'),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1,

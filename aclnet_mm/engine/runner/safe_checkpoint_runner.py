@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from typing import Callable, Union
+from typing import Callable, Sequence, Union
 
 from mmaction.registry import RUNNERS
 from mmengine.model import is_model_wrapper
@@ -38,8 +38,8 @@ class SafeCheckpointRunner(Runner):
         """Register the hooks of the config plus ``PlainMessageHubHook``."""
         super().register_hooks(default_hooks, custom_hooks)
         from aclnet_mm.engine.hooks import PlainMessageHubHook
-        if not any(isinstance(hook, PlainMessageHubHook)
-                   for hook in self._hooks):
+        if not any(
+                isinstance(hook, PlainMessageHubHook) for hook in self._hooks):
             self.register_hook(PlainMessageHubHook())
 
     def load_or_resume(self) -> None:
@@ -60,7 +60,7 @@ class SafeCheckpointRunner(Runner):
                         filename: str,
                         map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False,
-                        revise_keys: list = [(r'^module.', '')]):
+                        revise_keys: Sequence = ((r'^module.', ''), )):
         """Load a checkpoint into the model, as ``Runner.load_checkpoint``.
 
         Args:

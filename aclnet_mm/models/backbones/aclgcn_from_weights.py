@@ -31,6 +31,7 @@ _LAYOUT_BY_JOINTS = {
 }
 _REFERENCE_MS_CFG = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1')
 
+
 def _branch_cfg(keys: set, prefix: str, state: Dict) -> Any:
     if prefix + 'weight' in keys:
         return '1x1'

@@ -294,8 +294,8 @@ class AffinityContrastiveLoss(nn.Module):
         self.class_tau.copy_(self._temperature(self.superclass_sizes()))
 
     def _temperature(self, sizes: Tensor) -> Tensor:
-        return self.temperature_policy(sizes, self._progress).to(
-            self.class_tau.dtype)
+        return self.temperature_policy(sizes,
+                                       self._progress).to(self.class_tau.dtype)
 
     # ------------------------------------------------------------------
     # Training step.

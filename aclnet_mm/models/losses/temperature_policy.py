@@ -115,12 +115,12 @@ class StepTemperature(_TemperaturePolicy):
         super().__init__(anneal)
         self.size_thresholds = tuple(float(t) for t in size_thresholds)
         self.temperatures = tuple(float(t) for t in temperatures)
-        step_temperature(torch.ones(1), self.size_thresholds,
-                         self.temperatures)  # validates
+        step_temperature(
+            torch.ones(1), self.size_thresholds,
+            self.temperatures)  # validates
 
     def temperatures_of(self, sizes: Tensor) -> Tensor:
-        return step_temperature(sizes, self.size_thresholds,
-                                self.temperatures)
+        return step_temperature(sizes, self.size_thresholds, self.temperatures)
 
 
 @MODELS.register_module()
@@ -150,8 +150,9 @@ class LinearTemperature(_TemperaturePolicy):
         self.temperatures = tuple(float(t) for t in temperatures)
         if knots is None:
             thresholds = tuple(float(t) for t in size_thresholds)
-            gap = (thresholds[-1] -
-                   thresholds[-2] if len(thresholds) > 1 else thresholds[-1])
+            gap = (
+                thresholds[-1] -
+                thresholds[-2] if len(thresholds) > 1 else thresholds[-1])
             knots = thresholds + (thresholds[-1] + gap, )
         self.knots = tuple(float(k) for k in knots)
         interp_temperature(torch.ones(1), self.knots,

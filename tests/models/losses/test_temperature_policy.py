@@ -45,11 +45,9 @@ def test_anneal_factor_by_hand():
     for epoch, expected in ((0, 2.0), (2, 2.0), (4, 1.5), (6, 1.0), (9, 1.0)):
         progress = dict(epoch=epoch, max_epochs=10, iter=0, max_iters=1)
         assert policy.factor(progress) == pytest.approx(expected)
-    by_iter = StepTemperature((10, 20), (0.1, 0.5, 1.0),
-                              anneal=dict(
-                                  start_factor=1.0,
-                                  end_factor=0.5,
-                                  by_epoch=False))
+    by_iter = StepTemperature(
+        (10, 20), (0.1, 0.5, 1.0),
+        anneal=dict(start_factor=1.0, end_factor=0.5, by_epoch=False))
     progress = dict(epoch=0, max_epochs=1, iter=25, max_iters=100)
     assert by_iter.factor(progress) == pytest.approx(0.875)
     assert by_iter(sizes, progress).item() == pytest.approx(0.1 * 0.875)
