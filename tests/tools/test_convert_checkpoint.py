@@ -37,7 +37,7 @@ from mmengine.runner import load_checkpoint
 
 from aclnet_mm.tools.convert_checkpoint import (CheckpointConversionError,
                                                 convert_checkpoint,
-                                                detect_format, infer_model_cfg,
+                                                detect_format,
                                                 load_source_checkpoint, main,
                                                 map_source_key)
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
@@ -338,21 +338,3 @@ def test_data_parallel_prefix_is_stripped(tmp_path, source):
     state_dict, meta, mode = load_source_checkpoint(_save(tmp_path, wrapped))
     assert list(state_dict) == list(source[0])
     assert (meta, mode) == ({}, 'weights_only')
-
-
-def test_infer_reference_default_network():
-    """The full-size reference layout is recovered from shapes alone."""
-    from aclnet_mm.models.backbones import ACLGCN
-    backbone = ACLGCN(dict(layout='nturgb+d'))
-    sd = {'backbone.' + k: v for k, v in backbone.state_dict().items()}
-    sd['cls_head.fc.weight'] = torch.zeros(60, 384)
-    sd['cls_head.loss_intra.proj.weight'] = torch.zeros(256, 625)
-    cfg = infer_model_cfg(sd)
-    bb = cfg['backbone']
-    assert (bb['base_channels'], bb['num_stages'],
-            bb['num_subsets']) == (96, 10, 8)
-    assert bb['inflate_stages'] == bb['down_stages'] == (5, 8)
-    assert bb['gcn_ratio'] == 0.125 and bb['ch_ratio'] == 2
-    assert bb['ms_cfg'] == ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1')
-    assert cfg['cls_head']['loss_intra']['queue_size'] == 512  # ntu60
-    assert cfg['cls_head']['loss_inter'] is None
