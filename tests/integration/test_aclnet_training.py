@@ -2,8 +2,8 @@
 """ACLNet end to end through MMEngine's real Runner.
 
 A tiny ``ACLGCN`` + ``ACLNetHead`` on synthetic skeletons (so every phase
-boundary falls within a few epochs), trained by the runner our runtime names (``SafeCheckpointRunner``, a
-subclass of MMEngine's Runner) with the
+boundary falls within a few epochs), trained by the runner our runtime
+names (``SafeCheckpointRunner``, a subclass of MMEngine's Runner) with the
 real MMAction2 pipeline, the two hooks, checkpoints and ``resume``.
 """
 import copy
