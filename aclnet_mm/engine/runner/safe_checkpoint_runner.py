@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from aclnet_mm.engine.hooks import PlainMessageHubHook
 from aclnet_mm.utils.atomic_checkpoint import find_latest_complete_checkpoint
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
@@ -37,7 +38,6 @@ class SafeCheckpointRunner(Runner):
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
         """Register the hooks of the config plus ``PlainMessageHubHook``."""
         super().register_hooks(default_hooks, custom_hooks)
-        from aclnet_mm.engine.hooks import PlainMessageHubHook
         if not any(
                 isinstance(hook, PlainMessageHubHook) for hook in self._hooks):
             self.register_hook(PlainMessageHubHook())
@@ -69,7 +69,7 @@ class SafeCheckpointRunner(Runner):
                 Defaults to 'cpu'.
             strict (bool): Whether the keys must match exactly.
                 Defaults to False.
-            revise_keys (list): ``(pattern, replacement)`` pairs applied to
+            revise_keys (Sequence): ``(pattern, replacement)`` pairs applied to
                 the state-dict keys. Defaults to stripping ``module.``.
 
         Returns:
