@@ -167,11 +167,15 @@ class AffinityContrastiveLoss(nn.Module):
             raise ValueError(
                 f'temperature_policy states {sorted(stated)}: state them '
                 'once, as arguments of AffinityContrastiveLoss')
-        self.temperature_policy = MODELS.build(
-            dict(
-                policy,
-                size_thresholds=self.size_thresholds,
-                temperatures=self.temperatures))
+        # Looked up in our registry directly, whatever the default scope
+        # of the caller (MODELS.build would follow it).
+        policy_cls = policy.pop('type')
+        if isinstance(policy_cls, str):
+            policy_cls = MODELS.get(policy_cls)
+        self.temperature_policy = policy_cls(
+            size_thresholds=self.size_thresholds,
+            temperatures=self.temperatures,
+            **policy)
         # Training progress for an annealed policy, set by
         # TemperatureScheduleHook; a function of runner.epoch / iter only.
         self._progress: Optional[Dict[str, int]] = None

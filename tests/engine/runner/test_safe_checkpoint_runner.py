@@ -2,6 +2,8 @@
 """SafeCheckpointRunner: plain-data checkpoints, checked auto-resume and
 the safe loader, on a toy model (the ACLNet runs are in
 ``tests/integration``)."""
+import uuid
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -33,6 +35,8 @@ def _runner(work_dir, max_epochs, resume=False):
     return SafeCheckpointRunner(
         model=Toy(),
         work_dir=str(work_dir),
+        experiment_name=f'toy_{uuid.uuid4().hex}',
+        default_scope='mmaction',
         train_dataloader=dict(
             dataset=data,
             sampler=dict(type='DefaultSampler', shuffle=False),
