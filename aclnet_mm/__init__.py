@@ -7,7 +7,23 @@ change outside the package is the version-gated stub of the DRN module
 that the mmaction2 1.2.0 wheel lacks (``utils/compat.py``); it must be in
 place before anything imports ``mmaction.models``.
 """
-from .utils.compat import stub_missing_drn as _stub_missing_drn
+import warnings as _warnings
+
+
+def _silence_mmcv_lite_warning() -> None:
+    """mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
+    does) warns that MultiScaleDeformableAttention is missing on every run;
+    no skeleton model uses it. Ignore that one warning, from that module."""
+    _warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning,
+        module=r'mmcv\.cnn\.bricks\.transformer')
+
+
+_silence_mmcv_lite_warning()
+
+from .utils.compat import stub_missing_drn as _stub_missing_drn  # noqa: E402
 
 _stub_missing_drn()
 

@@ -1,22 +1,76 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""``import aclnet_mm`` changes nothing outside the package but registries.
+"""Importing the plugin: quiet, distributed ranks warn once, and nothing
+outside the package changes but registries.
 
-A fresh interpreter imports torch, numpy, MMEngine and every module of
-MMAction2 it can, snapshots the attributes of all their modules and
-classes (and the items of module- and class-level dicts, lists and sets,
-such as MMEngine's checkpoint schemes and file-backend table), and torch's
-safe-globals list; then imports ``aclnet_mm`` and compares. The only
-differences allowed are registrations: our file backend in MMEngine's
+The last test: a fresh interpreter imports torch, numpy, MMEngine and every
+sub-package of MMAction2 it can, snapshots the attributes of all their
+modules and classes (and the items of module- and class-level dicts, lists
+and sets, such as MMEngine's checkpoint schemes and file-backend table), and
+torch's safe-globals list; then imports ``aclnet_mm`` and compares. The
+only differences allowed are registrations: our file backend in MMEngine's
 backend table, and submodules that got imported. Registries keep their
 entries in instance attributes, which are not compared. The DRN stub, the
 one listed shim, is installed by the test itself first (it must precede
-``import mmaction.models``); that aclnet_mm installs it only when the
-wheel lacks DRN is checked in ``tests/utils/test_compat.py``.
+``import mmaction.models``); that aclnet_mm installs it only when the wheel
+lacks DRN is checked in ``tests/utils/test_compat.py``.
 """
 import json
 import os.path as osp
 import subprocess
 import sys
+import warnings
+
+import pytest
+
+import aclnet_mm
+from aclnet_mm.tools.launch import quiet_other_ranks
+
+_MMCV_WARNING = ('Fail to import ``MultiScaleDeformableAttention`` from '
+                 '``mmcv.ops.multi_scale_deform_attn``, You should install '
+                 '``mmcv`` rather than ``mmcv-lite`` if you need this module.')
+
+
+def _emit(message, module):
+    # As warnings.warn does inside that module, under the live filters.
+    warnings.warn_explicit(
+        message, UserWarning, 'transformer.py', 33, module=module)
+
+
+def test_mmcv_lite_warning_silenced_at_its_source():
+    with warnings.catch_warnings(record=True) as caught:
+        # pytest resets the filters for each test: install ours again (the
+        # import did it once), then show everything else.
+        warnings.resetwarnings()
+        aclnet_mm._silence_mmcv_lite_warning()
+        warnings.simplefilter('always', append=True)
+        _emit(_MMCV_WARNING, 'mmcv.cnn.bricks.transformer')
+        # The same text from anywhere else, and other mmcv warnings, stay.
+        _emit(_MMCV_WARNING, 'somewhere.else')
+        _emit('another mmcv warning', 'mmcv.cnn.bricks.transformer')
+    assert [(str(w.message)[:20])
+            for w in caught] == [_MMCV_WARNING[:20], 'another mmcv warning']
+
+
+@pytest.mark.parametrize('env, quiet', [({}, False), ({
+    'RANK': '0'
+}, False), ({
+    'SLURM_PROCID': '0'
+}, False), ({
+    'RANK': '1'
+}, True), ({
+    'SLURM_PROCID': '3'
+}, True)])
+def test_only_rank_zero_warns(env, quiet, monkeypatch):
+    monkeypatch.delenv('RANK', raising=False)
+    monkeypatch.delenv('SLURM_PROCID', raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert quiet_other_ranks() == quiet
+        warnings.warn('each rank says this')
+    assert len(caught) == (0 if quiet else 1)
+
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -47,10 +47,10 @@ from mmaction.registry import MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from torch.utils.flop_counter import FlopCounterMode
 
 from aclnet_mm.utils.host_read_counter import HostReadCounter
+from aclnet_mm.utils.progress import progress_bar
 
 __all__ = [
     'REFERENCE_H100', 'paired_overhead_pct', 'parse_args', 'run',
@@ -618,7 +618,7 @@ def run(args: argparse.Namespace) -> Dict:
     start = time.perf_counter()
     # A progress bar on stderr, so that the JSON / markdown on stdout stay
     # clean; each section takes from seconds to a minute.
-    progress = ProgressBar(len(sections), file=sys.stderr)
+    progress = progress_bar(len(sections), file=sys.stderr)
     for _, key, measure in sections:
         results[key] = measure()
         progress.update()

@@ -14,10 +14,12 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 # Importing this module imports ``aclnet_mm`` first (registration).
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
+from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
 from aclnet_mm.utils.config_scope import load_config
-from .launch import (build_runner, set_local_rank, set_work_dir,
-                     setup_cpu_distributed)
+from .config_defaults import fill_dataset_expectations
+from .launch import (build_runner, quiet_other_ranks, set_local_rank,
+                     set_work_dir, setup_cpu_distributed)
 
 __all__ = ['parse_args', 'merge_args', 'add_dump_metric', 'main']
 
@@ -119,15 +121,21 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/test.py``."""
     args = parse_args(argv)
+    quiet_other_ranks()
     if args.unsafe_load:
         # Read by the runner's checkpoint loading, in this process only.
         os.environ[UNSAFE_LOAD_ENV] = '1'
     cfg = merge_args(load_config(args.config), args)
+    # The test set is checked against the model, as in training.
+    fill_dataset_expectations(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    # A worker killed by a signal is re-raised naming its sample.
-    with naming_dead_workers(runner):
-        runner.test()
+    try:
+        # A worker killed by a signal is re-raised naming its sample.
+        with naming_dead_workers(runner):
+            runner.test()
+    except DatasetValidationError as err:
+        raise SystemExit(f'{args.config}: test refused: {err}') from err
 
 
 if __name__ == '__main__':

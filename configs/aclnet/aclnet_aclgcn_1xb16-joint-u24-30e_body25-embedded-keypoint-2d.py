@@ -26,10 +26,7 @@ model = dict(
         loss_intra_weight=0.1))
 
 custom_hooks = [
-    dict(
-        type='SuperclassRefreshHook',
-        start_epoch=6,
-        interval=1,
-        class_names='data/embedded/body25_2d_classes.txt'),
+    # Class names come from the pickle's "classes" (dataset metainfo).
+    dict(type='SuperclassRefreshHook', start_epoch=6, interval=1),
     dict(type='TemperatureScheduleHook'),
 ]

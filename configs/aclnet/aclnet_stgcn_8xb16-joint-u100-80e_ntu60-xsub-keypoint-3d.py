@@ -26,7 +26,7 @@ custom_hooks = [
     dict(type='TemperatureScheduleHook'),
 ]
 
-# MMAction2's data sets and pipelines, named: SampleNamingPoseDataset is
+# MMAction2's data sets and pipelines, named: SkeletonPoseDataset is
 # PoseDataset whose loading errors name the sample, and 'frame_dir' is
 # packed too (PackActionInputs' default meta keys plus the sample's name).
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
@@ -34,7 +34,7 @@ pack = [dict(type='PackActionInputs', meta_keys=pack_meta_keys)]
 train_pipeline = _base_.train_pipeline[:-1] + pack
 val_pipeline = _base_.val_pipeline[:-1] + pack
 test_pipeline = _base_.test_pipeline[:-1] + pack
-named = 'SampleNamingPoseDataset'
+named = 'SkeletonPoseDataset'
 train_dataloader = dict(
     dataset=dict(dataset=dict(type=named, pipeline=train_pipeline)))
 val_dataloader = dict(dataset=dict(type=named, pipeline=val_pipeline))

@@ -72,7 +72,7 @@ def _loader(split, pipeline, train):
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=train),
         dataset=dict(
-            type='SampleNamingPoseDataset',
+            type='SkeletonPoseDataset',
             ann_file=ann_file,
             split=split,
             pipeline=pipeline,

@@ -67,7 +67,6 @@ for loader in (train_dataloader, val_dataloader, test_dataloader):
 model.backbone.update(base_channels=8, num_stages=2, inflate_stages=(),
                       down_stages=())
 model.cls_head.in_channels = 8
-custom_hooks[0]['class_names'] = None
 train_cfg.update(max_epochs=1, val_interval=1)
 param_scheduler = []
 '''
