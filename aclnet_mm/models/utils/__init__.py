@@ -1,9 +1,8 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .confusion import batch_confusion, confusion_increment
 from .dist import all_gather_with_grad, concat_all_gather
-from .graph import (SkeletonLayout, build_graph, get_layout,
-                    layout_from_dict, list_layouts, load_layout_file,
-                    register_layout)
+from .graph import (SkeletonLayout, build_graph, get_layout, layout_from_dict,
+                    list_layouts, load_layout_file, register_layout)
 from .momentum_average import MomentumAverage
 from .pooling import pool_embedding
 from .queue import ring_buffer_indices, ring_buffer_latest, ring_buffer_push_
