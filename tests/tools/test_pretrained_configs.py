@@ -37,6 +37,12 @@ def _doc_configs():
 
 
 def _one_sample(kind: str) -> dict:
+    data = _one_sample_of(kind)
+    data.pop('classes', None)  # one synthetic class, not the dataset's
+    return data
+
+
+def _one_sample_of(kind: str) -> dict:
     if kind == 'k400':
         data = make_synthetic_skeleton_dataset(
             num_classes=1,

@@ -143,8 +143,8 @@ def test_layout_files(tmp_path):
         np.testing.assert_array_equal(layout.parents, _PARENTS)
         assert layout.joint_names == tuple(_NAMES)
         assert layout.flip_pairs == ((3, 4), )
-    # MMAction2's Graph takes the file through our layout table.
-    assert Graph(str(json_file), mode='spatial').A.shape == (3, 5, 5)
+    # Our graph builder gives MMAction2's Graph the file's layout.
+    assert build_graph(str(json_file), mode='spatial').A.shape == (3, 5, 5)
     bad = tmp_path / 'bad.json'
     bad.write_text(json.dumps(dict(parents=[-1, -1])))
     with pytest.raises(ValueError, match='bad.json.*exactly one root'):
