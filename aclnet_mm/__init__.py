@@ -1,10 +1,11 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """aclnet-mm: contrastive skeleton action learning for MMAction2 1.x.
 
-Importing the package applies the compatibility shims (they must run before
-anything imports ``mmaction.models``), makes checkpoint writes atomic and
-auto-resume checked (``utils/atomic_checkpoint.py``), and registers every
-module of the plugin into MMAction2's registries.
+Importing the package registers its modules into MMAction2's registries
+(and its atomic file backend into MMEngine's backend table). The only
+change outside the package is the version-gated stub of the DRN module
+that the mmaction2 1.2.0 wheel lacks (``utils/compat.py``); it must be in
+place before anything imports ``mmaction.models``.
 """
 import warnings as _warnings
 
@@ -22,17 +23,9 @@ def _silence_mmcv_lite_warning() -> None:
 
 _silence_mmcv_lite_warning()
 
-from .utils import compat as _compat  # noqa: E402
+from .utils.compat import stub_missing_drn as _stub_missing_drn  # noqa: E402
 
-_compat.apply_all()
-
-from .utils import atomic_checkpoint as _atomic_checkpoint  # noqa: E402
-
-_atomic_checkpoint.apply_all()
-
-from .models.utils.graph import patch_mmaction_graph as _patch_graph  # noqa
-
-_patch_graph()
+_stub_missing_drn()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__, version_info  # noqa: E402

@@ -28,10 +28,13 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
+from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
 __all__ = [
     'SkeletonInput', 'InferenceResult', 'init_recognizer', 'load_skeleton',
@@ -86,6 +89,11 @@ def init_recognizer(config: ConfigLike,
                     cfg_options: Optional[dict] = None) -> nn.Module:
     """Build a recognizer from a config and load its checkpoint.
 
+    A local checkpoint is read under the package's loading policy
+    (:func:`~aclnet_mm.utils.checkpoint_loading.load_checkpoint_file`:
+    checked, ``weights_only=True``, a file that needs full unpickling
+    refused unless ``ACLNET_MM_ALLOW_UNSAFE_LOAD=1``).
+
     Args:
         config (str | Path | Config): The config file or object.
         checkpoint (str, optional): Weights to load. Defaults to None.
@@ -109,8 +117,15 @@ def init_recognizer(config: ConfigLike,
     model.checkpoint_path = checkpoint
     model.dataset_meta = None
     if checkpoint is not None:
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
-        model.dataset_meta = (loaded.get('meta') or {}).get('dataset_meta')
+        if '://' in str(checkpoint):  # MMEngine's remote schemes
+            loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+        else:  # the package's loading policy
+            loaded = _load_checkpoint_to_model(
+                model,
+                load_checkpoint_file(str(checkpoint), map_location='cpu'))
+        # Our checkpoints keep numpy values of meta as plain data.
+        meta = from_plain_data(loaded.get('meta') or {})
+        model.dataset_meta = meta.get('dataset_meta')
     return model.to(device)
 
 

@@ -213,9 +213,9 @@ def fill_aclnet_settings(cfg: Config, logger: Any = None) -> Dict[str, Any]:
 
     Reads ``model.cls_head.loss_inter`` (``num_neighbors``,
     ``overlap_thr``, ``size_thresholds``), ``model.cls_head.loss_intra``
-    (``queue_size``) and the ``SuperclassRefreshHook`` /
-    ``TemperatureScheduleHook`` of ``custom_hooks`` (``start_epoch``,
-    ``size_thresholds``). A value given in the config always wins; the
+    (``queue_size``) and the ``SuperclassRefreshHook`` of ``custom_hooks``
+    (``start_epoch``); the temperature thresholds live on the loss only.
+    A value given in the config always wins; the
     training pickle is read only when ``queue_size`` is missing.
 
     Args:
@@ -231,7 +231,6 @@ def fill_aclnet_settings(cfg: Config, logger: Any = None) -> Dict[str, Any]:
     intra = head.get('loss_intra')
     hooks = [h for h in cfg.get('custom_hooks') or [] if isinstance(h, dict)]
     refresh = [h for h in hooks if h.get('type') == 'SuperclassRefreshHook']
-    temps = [h for h in hooks if h.get('type') == 'TemperatureScheduleHook']
     wanted = []
     if isinstance(inter, dict):
         wanted += [(inter, k)
@@ -240,8 +239,6 @@ def fill_aclnet_settings(cfg: Config, logger: Any = None) -> Dict[str, Any]:
     if isinstance(intra, dict) and 'queue_size' not in intra:
         wanted.append((intra, 'queue_size'))
     wanted += [(h, 'start_epoch') for h in refresh if 'start_epoch' not in h]
-    wanted += [(h, 'size_thresholds') for h in temps
-               if 'size_thresholds' not in h]
     num_classes = head.get('num_classes')
     if not wanted or num_classes is None:
         return {}

@@ -193,9 +193,12 @@ def build_runner(cfg: Config) -> Runner:
 
     Returns:
         Runner: ``RUNNERS.build(cfg)`` when the config names a
-        ``runner_type``, MMEngine's :class:`Runner` otherwise.
+        ``runner_type``, else our
+        :class:`~aclnet_mm.engine.runner.SafeCheckpointRunner` (checked
+        auto-resume, safe checkpoint loading).
     """
     if 'runner_type' in cfg:
         from mmaction.registry import RUNNERS
         return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    from aclnet_mm.engine.runner import SafeCheckpointRunner
+    return SafeCheckpointRunner.from_cfg(cfg)

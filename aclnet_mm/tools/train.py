@@ -6,14 +6,17 @@ commands written for MMAction2, ``tools/dist_train.sh`` and ``mim train``
 work unchanged. Run it as ``python -m aclnet_mm.tools.train`` as well.
 """
 import argparse
+import os
 from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
-# Importing this module imports ``aclnet_mm`` first (shims, registration).
+# Importing this module imports ``aclnet_mm`` first (registration).
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
 from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.config_scope import load_config
 from .config_defaults import (add_non_finite_loss_hook, fill_aclnet_settings,
                               fill_dataset_expectations, fill_head_num_nodes)
 from .launch import (build_runner, quiet_other_ranks, set_local_rank,
@@ -68,6 +71,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='none',
         help='job launcher')
     # ``torch.distributed.launch`` passes ``--local-rank``; torchrun does not.
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='load a checkpoint that only full unpickling '
+        '(weights_only=False) can read; this runs any code stored in it, '
+        'so only for files you trust')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     set_local_rank(args.local_rank)
@@ -146,7 +155,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/train.py``."""
     args = parse_args(argv)
     quiet_other_ranks()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    if args.unsafe_load:
+        # Read by the runner's checkpoint loading, in this process only.
+        os.environ[UNSAFE_LOAD_ENV] = '1'
+    cfg = merge_args(load_config(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     try:

@@ -1,4 +1,8 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from . import atomic_checkpoint, compat, rng_state
+from . import atomic_checkpoint, checkpoint_loading, compat, rng_state
+from .host_read_counter import HostReadCounter
 
-__all__ = ['atomic_checkpoint', 'compat', 'rng_state']
+__all__ = [
+    'atomic_checkpoint', 'checkpoint_loading', 'compat', 'rng_state',
+    'HostReadCounter'
+]

@@ -17,10 +17,10 @@ model = dict(
         feature_source='topology',
         loss_inter=dict(
             type='AffinityContrastiveLoss',
-            num_classes=num_classes,
             num_neighbors=4,
             overlap_thr=2,
-            size_thresholds=(4, 8)),
+            size_thresholds=(4, 8),
+            temperature_policy=dict(type='StepTemperature')),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=256),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1))
@@ -28,6 +28,5 @@ model = dict(
 custom_hooks = [
     # Class names come from the pickle's "classes" (dataset metainfo).
     dict(type='SuperclassRefreshHook', start_epoch=6, interval=1),
-    dict(
-        type='TemperatureScheduleHook', policy='step', size_thresholds=(4, 8)),
+    dict(type='TemperatureScheduleHook'),
 ]

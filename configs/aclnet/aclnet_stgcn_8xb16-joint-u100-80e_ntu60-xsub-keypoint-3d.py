@@ -16,14 +16,14 @@ model = dict(
         num_classes=60,
         in_channels=256,
         feature_source='embedding',
-        loss_inter=dict(type='AffinityContrastiveLoss', num_classes=60),
+        loss_inter=dict(type='AffinityContrastiveLoss'),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1))
 
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=4, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]
 
 # MMAction2's data sets and pipelines, named: SkeletonPoseDataset is

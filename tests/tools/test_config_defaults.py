@@ -69,7 +69,7 @@ def _cfg(ann_file, **inter):
             train_cfg=dict(max_epochs=10),
             custom_hooks=[
                 dict(type='SuperclassRefreshHook'),
-                dict(type='TemperatureScheduleHook', size_thresholds=(7, 9))
+                dict(type='TemperatureScheduleHook')
             ]))
 
 
@@ -96,7 +96,8 @@ def test_fills_only_what_is_missing(tmp_path):
         queue_size=32,
         start_epoch=2)
     assert cfg.model.cls_head.loss_inter.num_neighbors == 2  # given: kept
-    assert cfg.custom_hooks[1].size_thresholds == (7, 9)
+    # Thresholds live on the loss only; the hook gets none.
+    assert 'size_thresholds' not in cfg.custom_hooks[1]
     assert cfg.custom_hooks[0].start_epoch == 2
     # Nothing left to fill: the pickle is not read again.
     assert fill_aclnet_settings(cfg) == {}

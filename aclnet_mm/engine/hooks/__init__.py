@@ -1,6 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .momentum_encoder_hook import MomentumEncoderHook
 from .non_finite_loss_hook import NonFiniteLossHook
+from .plain_message_hub_hook import PlainMessageHubHook
 from .preemption_hook import REQUEUE_EXIT_CODE, PreemptionHook
 from .queue_warmup_hook import QueueWarmupHook
 from .resume_schedule_hook import ResumeScheduleHook
@@ -11,5 +12,6 @@ from .temperature_schedule_hook import TemperatureScheduleHook
 __all__ = [
     'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
     'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook',
-    'PreemptionHook', 'REQUEUE_EXIT_CODE', 'ResumeScheduleHook'
+    'PlainMessageHubHook', 'PreemptionHook', 'REQUEUE_EXIT_CODE',
+    'ResumeScheduleHook'
 ]

@@ -2,11 +2,16 @@
 """Named skeleton layouts usable everywhere MMAction2 takes a layout.
 
 MMAction2's :class:`~mmaction.models.utils.Graph` knows three layout names
-(``'openpose'``, ``'nturgb+d'``, ``'coco'``) and otherwise wants a dict with
+(``'openpose'``, ``'nturgb+d'``, ``'coco'``) and otherwise takes a dict with
 ``num_node``, ``inward`` and ``center``. We keep one table of named layouts
-(MMAction2's three plus ours) and teach ``Graph`` to resolve those names, so
-a config can say ``graph_cfg=dict(layout='openpose_body25')`` for MMAction2's
-own ``STGCN`` / ``AAGCN`` as well as for our backbones.
+(MMAction2's three plus ours). Our backbones build their graphs with
+:func:`build_graph`, which hands MMAction2's ``Graph`` the dict of a layout
+it does not know by name; ``Graph`` itself is not changed.
+
+MMAction2's own ``STGCN`` / ``AAGCN`` reach our layouts through that dict
+route: ``graph_cfg=dict(layout=get_layout('openpose_body25').to_graph_dict())``
+in a Python config, or the dict written out (``num_node``, ``inward``,
+``center``) in any config.
 """
 import json
 import os.path as osp
@@ -17,8 +22,11 @@ import numpy as np
 
 __all__ = [
     'SkeletonLayout', 'register_layout', 'get_layout', 'list_layouts',
-    'layout_from_dict', 'load_layout_file', 'patch_mmaction_graph'
+    'layout_from_dict', 'load_layout_file', 'build_graph'
 ]
+
+#: Layout names MMAction2's ``Graph`` resolves itself.
+MMACTION_LAYOUTS = ('openpose', 'nturgb+d', 'coco')
 
 
 @dataclass(frozen=True)
@@ -349,31 +357,27 @@ def list_layouts() -> List[str]:
     return sorted(_LAYOUTS)
 
 
-def patch_mmaction_graph() -> bool:
-    """Make MMAction2's ``Graph`` accept every registered layout name.
+def build_graph(layout: Union[str, dict, SkeletonLayout] = 'coco',
+                mode: str = 'spatial',
+                max_hop: int = 1):
+    """MMAction2's ``Graph`` of a layout from our table, a dict or a file.
 
-    Names MMAction2 knows itself are passed through unchanged, so its own
-    graphs stay bit-identical.
+    A name MMAction2 knows is passed through, so its own graphs stay
+    bit-identical; any other layout is resolved by :func:`get_layout` and
+    given to ``Graph`` as the dict it accepts.
+
+    Args:
+        layout (str | dict | SkeletonLayout): The layout.
+        mode (str): ``Graph``'s adjacency mode. Defaults to 'spatial'.
+        max_hop (int): ``Graph``'s hop distance. Defaults to 1.
 
     Returns:
-        bool: Whether the patch was installed now.
+        mmaction.models.utils.Graph: The graph.
     """
-    from mmaction.models.utils import graph as mmaction_graph
-    graph_cls = mmaction_graph.Graph
-    if getattr(graph_cls.__init__, '_aclnet_mm_patched', False):
-        return False
-    original_init = graph_cls.__init__
-    native = ('openpose', 'nturgb+d', 'coco')
-
-    def __init__(self, layout='coco', mode='spatial', max_hop=1):
-        if isinstance(layout, str) and layout not in native:
-            layout = get_layout(layout).to_graph_dict()
-        original_init(self, layout=layout, mode=mode, max_hop=max_hop)
-
-    __init__._aclnet_mm_patched = True
-    __init__.__doc__ = original_init.__doc__
-    graph_cls.__init__ = __init__
-    return True
+    from mmaction.models.utils import Graph
+    if not (isinstance(layout, str) and layout in MMACTION_LAYOUTS):
+        layout = get_layout(layout).to_graph_dict()
+    return Graph(layout=layout, mode=mode, max_hop=max_hop)
 
 
 # MMAction2's own layouts, restated so that bone / K-bone / flip transforms

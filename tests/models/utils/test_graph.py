@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from mmaction.models.utils import Graph
 
-import aclnet_mm  # noqa: F401 (patches Graph)
-from aclnet_mm.models.utils import get_layout, list_layouts, register_layout
+from aclnet_mm.models.utils import (build_graph, get_layout, list_layouts,
+                                    register_layout)
 
 
 def test_registered_layouts():
@@ -36,14 +36,34 @@ def test_body25_tree_by_hand():
     assert layout.joint_names[layout.flip_pairs[0][1]] == 'left_shoulder'
 
 
-def test_graph_accepts_registered_names_for_every_mode():
+def test_build_graph_resolves_registered_names_for_every_mode():
     for mode in ('spatial', 'stgcn_spatial', 'binary_adj'):
-        graph = Graph('openpose_body25', mode=mode)
-        assert graph.A.shape[-1] == 25
-    spatial = Graph('openpose_body25', mode='spatial').A
+        graph = build_graph('openpose_body25', mode=mode)
+        assert isinstance(graph, Graph) and graph.A.shape[-1] == 25
+    spatial = build_graph('openpose_body25', mode='spatial').A
     # identity, normalised inward and outward parts
     np.testing.assert_array_equal(spatial[0], np.eye(25))
     assert spatial[1].sum() == pytest.approx(24)
+
+
+@pytest.mark.parametrize('name', ['nturgb+d', 'coco', 'openpose'])
+def test_build_graph_passes_mmaction_names_through(name):
+    np.testing.assert_array_equal(
+        build_graph(name, mode='stgcn_spatial', max_hop=2).A,
+        Graph(name, mode='stgcn_spatial', max_hop=2).A)
+
+
+def test_mmaction_stgcn_takes_our_layout_as_a_dict():
+    """The documented route for MMAction2's own backbones: our layout as
+    the dict ``Graph`` accepts; MMAction2's ``Graph`` is not changed."""
+    from mmaction.models import STGCN
+    layout = get_layout('openpose_body25').to_graph_dict()
+    model = STGCN(graph_cfg=dict(layout=layout, mode='stgcn_spatial'))
+    np.testing.assert_array_equal(
+        model.graph.A,
+        build_graph('openpose_body25', mode='stgcn_spatial').A)
+    with pytest.raises(AssertionError):  # our names are not patched in
+        Graph('openpose_body25')
 
 
 def test_invalid_layouts_are_refused():
@@ -123,8 +143,8 @@ def test_layout_files(tmp_path):
         np.testing.assert_array_equal(layout.parents, _PARENTS)
         assert layout.joint_names == tuple(_NAMES)
         assert layout.flip_pairs == ((3, 4), )
-    # MMAction2's Graph takes the file through our layout table.
-    assert Graph(str(json_file), mode='spatial').A.shape == (3, 5, 5)
+    # Our graph builder gives MMAction2's Graph the file's layout.
+    assert build_graph(str(json_file), mode='spatial').A.shape == (3, 5, 5)
     bad = tmp_path / 'bad.json'
     bad.write_text(json.dumps(dict(parents=[-1, -1])))
     with pytest.raises(ValueError, match='bad.json.*exactly one root'):
