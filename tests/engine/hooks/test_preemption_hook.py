@@ -22,10 +22,10 @@ import torch.nn.functional as F
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
-from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
 from aclnet_mm.engine.hooks import REQUEUE_EXIT_CODE, PreemptionHook
+from aclnet_mm.engine.runner import SafeCheckpointRunner
 
 NUM_SAMPLES = 20
 BATCH = 4  # 5 iterations per epoch
@@ -88,7 +88,7 @@ def _runner(work_dir,
         dict(type='SignalSelf', at=signal_at)
     ]
     torch.manual_seed(0)  # the model is built before the Runner seeds
-    return Runner(
+    return SafeCheckpointRunner(
         model=DropoutModel(),
         work_dir=str(work_dir),
         experiment_name=f'preempt_{uuid.uuid4().hex}',

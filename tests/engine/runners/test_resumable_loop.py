@@ -16,9 +16,9 @@ import torch.nn as nn
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
-from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
+from aclnet_mm.engine.runner import SafeCheckpointRunner
 from aclnet_mm.engine.runners import iters_done_in_epoch
 
 NUM_SAMPLES = 10
@@ -75,7 +75,7 @@ class RecordSamples(Hook):
 
 def _train(work_dir, sampler, crash_after=None, resume=False):
     torch.manual_seed(0)
-    runner = Runner(
+    runner = SafeCheckpointRunner(
         model=Linear(),
         work_dir=str(work_dir),
         experiment_name=f'loop_{uuid.uuid4().hex}',
