@@ -42,7 +42,7 @@ from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
-from .demo import ANN_FILE, run_logged
+from .demo import ANN_FILE, deterministic_env, run_logged
 
 __all__ = [
     'EMBEDDED_VARIANTS', 'parse_args', 'run_one', 'summarise', 'format_table',
@@ -105,6 +105,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='override the epoch count (and the cosine T_max) of every '
         'variant')
     parser.add_argument(
+        '--superclass-start',
+        type=int,
+        default=None,
+        help='override the start_epoch of the SuperclassRefreshHook of the '
+        'variants that have one (to keep its place in a shorter schedule '
+        'given with --epochs)')
+    parser.add_argument(
         '--jobs',
         type=int,
         default=os.cpu_count() or 1,
@@ -142,14 +149,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def _child_env(threads: int) -> Dict[str, str]:
-    """The environment of a run: the thread count is the tool's, not the
-    shell's, and CUDA's GEMMs are deterministic as well."""
-    env = dict(os.environ)
-    for key in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'):
-        env[key] = str(threads)
-    env['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'
-    return env
+def _hook_options(config: str, superclass_start: Optional[int]) -> list:
+    """``--cfg-options`` setting the superclass hook's start epoch."""
+    if superclass_start is None:
+        return []
+    from mmengine.config import Config
+    hooks = Config.fromfile(config).get('custom_hooks') or []
+    return [
+        f'custom_hooks.{index}.start_epoch={superclass_start}'
+        for index, hook in enumerate(hooks)
+        if hook.get('type') == 'SuperclassRefreshHook'
+    ]
 
 
 def _write_json(path: str, content: dict) -> None:
@@ -214,7 +224,7 @@ def run_one(name: str,
         with open(result_file) as file:
             return json.load(file)
     os.makedirs(run_dir, exist_ok=True)
-    env = _child_env(threads)
+    env = deterministic_env(threads)
     options = list(cfg_options)
     if epochs is not None:
         options += [
