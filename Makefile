@@ -10,9 +10,9 @@ REQS := setup.cfg $(wildcard requirements/*.txt)
 STAMP := $(VENV)/.aclnet-mm-installed
 DEMO_DIR ?= work_dirs/demo
 PYTEST_ARGS ?=
-LINT_PATHS := aclnet_mm tools tests configs setup.py
+LINT_PATHS := aclnet_mm tools tests configs demo setup.py
 
-.PHONY: install demo ablation test lint format data clean help
+.PHONY: install demo ablation test lint format data footage clean help
 
 help:
 	@echo "make demo   - install into $(VENV) and run the main job on the embedded data"
@@ -31,8 +31,8 @@ $(STAMP): $(PY) $(REQS)
 	@# openmim pulls openxlab, which downgrades setuptools to 60.2: the
 	@# runtime requirements, installed after it, pin setuptools back.
 	$(PIP) install openmim==0.3.9
-	$(PIP) install -r requirements/runtime.txt
-	$(PIP) install --no-deps -r requirements/mmaction.txt -r requirements/data.txt
+	$(PIP) install -r requirements/runtime.txt -r requirements/demo.txt
+	$(PIP) install --no-deps -r requirements/mmaction.txt -r requirements/data.txt -r requirements/mediapipe.txt
 	$(PIP) install -r requirements/tests.txt
 	$(PIP) install --no-deps -e .
 	$(PY) -c "import aclnet_mm; print('aclnet_mm', aclnet_mm.__version__, 'installed')"
@@ -42,6 +42,10 @@ install: $(STAMP)
 
 data: $(STAMP)
 	$(PY) tools/data/embedded/prepare_pose_classification_kit.py
+
+# Real footage for the video demo's tests (Debian's opencv-doc samples).
+footage:
+	bash tools/data/footage/fetch_opencv_samples.sh data/footage/opencv
 
 demo: $(STAMP)
 	$(PY) tools/run_demo.py --work-dir $(DEMO_DIR)
@@ -58,7 +62,7 @@ format: $(STAMP)
 	$(VENV)/bin/isort $(LINT_PATHS)
 	$(VENV)/bin/yapf -i --recursive $(LINT_PATHS)
 
-test: lint
+test: lint footage
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

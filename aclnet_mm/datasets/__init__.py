@@ -4,6 +4,7 @@ from .carved_split_dataset import (CarvedSplitPoseDataset, carve_split_indices,
                                    parse_group_ids)
 from .class_fraction_dataset import (ClassFractionPoseDataset,
                                      class_fraction_indices)
+from .labelled_subset import labelled_subset_indices
 from .sample_naming import (SampleLoadError, SampleNamingMixin,
                             SampleNamingPoseDataset, WorkerCrashError,
                             describe_dead_workers, naming_dead_workers)
@@ -22,5 +23,6 @@ __all__ = [
     'ClassFractionPoseDataset', 'class_fraction_indices',
     'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids',
     'SampleLoadError', 'WorkerCrashError', 'SampleNamingMixin',
-    'SampleNamingPoseDataset', 'naming_dead_workers', 'describe_dead_workers'
+    'SampleNamingPoseDataset', 'naming_dead_workers', 'describe_dead_workers',
+    'labelled_subset_indices'
 ]

@@ -9,6 +9,7 @@ pretrained = 'work_dirs/ascal_lstm_1xb32-reverse-shear-u150-60e_ntu120-xset-keyp
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=pretrained)),
     cls_head=dict(num_classes=120))
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split=train_split))
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split=train_split, num_classes=120))
 val_dataloader = dict(dataset=dict(ann_file=ann_file, split=train_split))
 test_dataloader = dict(dataset=dict(ann_file=ann_file, split=test_split))

@@ -1,19 +1,28 @@
-# AS-CAL semi-supervised fine-tuning on NTU-60 x-sub with 1 % of the labels:
-# the first 1 % of each class of the training split (file order, as the
-# reference), the pretrained LSTM plus a linear layer trained end to end,
-# SGD lr 0.01, 35 epochs, lr x0.1 at 15 and 30. The checkpoint is chosen on
-# the carved validation slice (the last 5 % of each class). Unlike the
-# reference, there is no second stage that retrains the classifier on 100 %
-# of the labels, so the result is a true 1 % result.
+# AS-CAL semi-supervised fine-tuning on NTU-60 x-sub with 1 % of the labels,
+# as the reference (LZU-SIAT/AS-CAL linEval.py, mode 'semi'): the labelled
+# subset is the first int(0.01 * N / C) samples of every class of the
+# training split, in file order (N the split's size, C = 60); the pretrained
+# LSTM plus a fresh nn.Linear (PyTorch's default initialisation, not the
+# linear probe's N(0, 0.01)) trained end to end on first-150-frames +
+# centring, SGD lr 0.01 with Nesterov momentum 0.9, no weight decay, batch
+# 32, 35 epochs, lr x0.5 at 15 and 30. Differences (docs/ascal.md): the
+# checkpoint is chosen on the carved validation slice (the last 5 % of each
+# class; the reference keeps the best training accuracy), and there is no
+# second stage that retrains the classifier on 100 % of the labels, so the
+# result is a true 1 % result.
 _base_ = ['./ascal-linear_lstm_1xb32-u150-90e_ntu60-xsub-keypoint-3d.py']
 
-label_range = (0., 0.01)
+label_rate = 0.01
 
-model = dict(backbone=dict(frozen=False))
-train_dataloader = dict(dataset=dict(class_range=label_range))
+model = dict(
+    backbone=dict(frozen=False),
+    # No init_cfg: GCNHead's fc keeps nn.Linear's default initialisation.
+    cls_head=dict(init_cfg=None))
+train_dataloader = dict(
+    dataset=dict(class_range=(0., 1.), label_rate=label_rate, num_classes=60))
 train_cfg = dict(max_epochs=35)
 optim_wrapper = dict(
-    optimizer=dict(lr=0.01, nesterov=False, weight_decay=1e-4))
+    optimizer=dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.))
 param_scheduler = [
-    dict(type='MultiStepLR', milestones=[15, 30], gamma=0.1, by_epoch=True)
+    dict(type='MultiStepLR', milestones=[15, 30], gamma=0.5, by_epoch=True)
 ]

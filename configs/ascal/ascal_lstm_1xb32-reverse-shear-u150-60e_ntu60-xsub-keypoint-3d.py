@@ -5,11 +5,13 @@
 # keys, InfoNCE on unnormalised dot products with tau = 0.06; one epoch that
 # only fills the queue, then 60 epochs of SGD 0.01 (x0.1 after the
 # reference's epoch 30, i.e. after 29 training epochs).
-# Validation: k-NN accuracy of the CAE on a validation slice carved from the
-# training subjects (the last 5 % of each class), the rest of the training
-# split being the k-NN bank; the test split is never looked at. The kept
-# model is the last one (as the reference). `tools/test.py` on this config
-# gives the k-NN accuracy on the test split (bank: the training split).
+# Pretraining reads the whole training split, as the reference.
+# Validation (our addition; the reference has none): k-NN accuracy of the
+# CAE, the last 5 % of each class of the training split as queries and the
+# rest as the bank (labels only there; pretraining uses none); the test
+# split is never looked at. The kept model is the last one (as the
+# reference). `tools/test.py` on this config gives the k-NN accuracy on the
+# test split (bank: the first 95 % of the training split).
 _base_ = ['../_base_/default_runtime.py']
 
 ann_file = 'data/skeleton/ntu60_3d.pkl'
@@ -18,7 +20,8 @@ test_split = 'xsub_val'
 num_classes = 60
 clip_len = 150
 num_person = 2
-train_range = (0., 0.95)
+pretrain_range = (0., 1.)
+bank_range = (0., 0.95)
 val_range = (0.95, 1.)
 
 view_pipeline = [
@@ -68,7 +71,7 @@ train_dataloader = dict(
         type=dataset_type,
         ann_file=ann_file,
         split=train_split,
-        class_range=train_range,
+        class_range=pretrain_range,
         pipeline=train_pipeline))
 
 # k-NN evaluation sets: the training slice as the bank, then the queries.
@@ -76,7 +79,7 @@ knn_bank = dict(
     type=dataset_type,
     ann_file=ann_file,
     split=train_split,
-    class_range=train_range,
+    class_range=bank_range,
     extra_info=dict(knn_bank=True),
     pipeline=feature_pipeline,
     test_mode=True)

@@ -9,11 +9,15 @@ works on ``(C, T, V, M)`` arrays, so its ``R @ p`` per point is written
 here as ``keypoint @ R.T``. For 2D keypoints (``C = 2``) the 3D operations
 use their x/y block, as documented on each class.
 
-Randomness: numpy's global RNG when ``seed`` is None (seeded per dataloader
-worker by MMEngine), else a private ``np.random.default_rng(seed)``. All
-augmentations are for training pipelines; :class:`SkeletonFirstFrames` and
-:class:`SkeletonCentre` are the reference's preprocessing and belong in
-every pipeline.
+Randomness: each number is drawn as the reference draws it, from the same
+source (Python's ``random`` or numpy's global RNG, see
+:func:`~aclnet_mm.datasets.transforms._rng.get_reference_rngs`), with the
+same call and in the same order, so with both sources seeded alike a
+transform gives the reference function's output. ``seed=None`` uses the
+global sources (seeded per dataloader worker by MMEngine), an integer a
+private pair. All augmentations are for training pipelines;
+:class:`SkeletonFirstFrames` and :class:`SkeletonCentre` are the
+reference's preprocessing and belong in every pipeline.
 """
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -22,7 +26,7 @@ from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
 from ._checks import check_score_shape
-from ._rng import get_rng
+from ._rng import get_reference_rngs
 
 __all__ = [
     'SkeletonFirstFrames', 'SkeletonCentre', 'SkeletonReverse',
@@ -30,11 +34,6 @@ __all__ = [
     'SkeletonTemporalBlur', 'SkeletonJointMask', 'SkeletonAxisMask',
     'axis_rotation', 'shear_matrix'
 ]
-
-
-def _randint(rng, low: int, high: int) -> int:
-    """An integer uniform in ``[low, high]`` (both ends included)."""
-    return low + int(rng.choice(high - low + 1))
 
 
 def _apply_linear(keypoint: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -179,7 +178,7 @@ class SkeletonReverse(BaseTransform):
     def __init__(self, prob: float = 0.5, seed: Optional[int] = None) -> None:
         self.prob = prob
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def transform(self, results: Dict) -> Dict:
         """Reverse the frames or leave them.
@@ -191,7 +190,8 @@ class SkeletonReverse(BaseTransform):
             dict: The result dict.
         """
         check_score_shape(results, 'SkeletonReverse')
-        if self.rng.random() < self.prob:
+        # The reference: random.random() < p.
+        if self.py_rng.random() < self.prob:
             for key in ('keypoint', 'keypoint_score'):
                 if key in results:
                     results[key] = results[key][:, ::-1].copy()
@@ -256,7 +256,7 @@ class SkeletonShear(BaseTransform):
                  seed: Optional[int] = None) -> None:
         self.magnitude = magnitude
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def transform(self, results: Dict) -> Dict:
         """Shear the keypoints.
@@ -273,8 +273,11 @@ class SkeletonShear(BaseTransform):
             raise ValueError('SkeletonShear shears 2D or 3D keypoints; '
                              f'keypoint has {num_dims} channels')
         num_offsets = {2: 2, 3: 6}[num_dims]
-        offsets = self.rng.uniform(-self.magnitude, self.magnitude,
-                                   num_offsets)
+        # The reference: six random.uniform(-1, 1), s1 then s2.
+        offsets = [
+            self.py_rng.uniform(-self.magnitude, self.magnitude)
+            for _ in range(num_offsets)
+        ]
         results['keypoint'] = _apply_linear(keypoint,
                                             shear_matrix(offsets, num_dims))
         return results
@@ -346,7 +349,7 @@ class SkeletonAxisRotate(BaseTransform):
         self.axes = tuple(axes)
         self.angle_range = tuple(angle_range)
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def transform(self, results: Dict) -> Dict:
         """Rotate the keypoints.
@@ -365,8 +368,9 @@ class SkeletonAxisRotate(BaseTransform):
         if num_dims == 2 and self.axes != (2, ):
             raise ValueError('2D keypoints rotate about z only: set '
                              'axes=(2, )')
-        axis = self.axes[int(self.rng.choice(len(self.axes)))]
-        angle = np.deg2rad(self.rng.uniform(*self.angle_range))
+        # The reference: random.randint(0, 2), then random.uniform(0, 30).
+        axis = self.axes[self.py_rng.randint(0, len(self.axes) - 1)]
+        angle = np.deg2rad(self.py_rng.uniform(*self.angle_range))
         matrix = axis_rotation(axis, angle)[:num_dims, :num_dims]
         results['keypoint'] = _apply_linear(keypoint, matrix)
         return results
@@ -404,7 +408,7 @@ class SkeletonGaussianNoise(BaseTransform):
         self.std = std
         self.mean = mean
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def transform(self, results: Dict) -> Dict:
         """Add the noise.
@@ -416,7 +420,11 @@ class SkeletonGaussianNoise(BaseTransform):
             dict: The result dict.
         """
         keypoint = results['keypoint']
-        noise = self.rng.normal(self.mean, self.std, keypoint.shape)
+        # The reference draws np.random.normal in its (C, T, V, M) layout.
+        num_person, num_frames, num_joints, num_dims = keypoint.shape
+        noise = self.np_rng.normal(self.mean, self.std,
+                                   (num_dims, num_frames, num_joints,
+                                    num_person)).transpose(3, 1, 2, 0)
         results['keypoint'] = (keypoint + noise).astype(keypoint.dtype)
         return results
 
@@ -428,10 +436,11 @@ class SkeletonGaussianNoise(BaseTransform):
 class SkeletonTemporalBlur(BaseTransform):
     """Temporal Gaussian filter of every coordinate track (Gaussian blur).
 
-    With probability ``prob`` a sigma is drawn from ``U(*sigma_range)``
-    and each coordinate of each joint is correlated along time with the
-    weights ``w_i = exp(-i^2 / (2 sigma^2))``, ``|i| <= kernel_size // 2``,
-    the sequence being zero-padded at both ends.
+    A sigma is drawn from ``U(*sigma_range)`` on every call (as the
+    reference, before its coin); with probability ``prob`` each coordinate
+    of each joint is then correlated along time with the weights
+    ``w_i = exp(-i^2 / (2 sigma^2))``, ``|i| <= kernel_size // 2``, the
+    sequence being zero-padded at both ends.
 
     Reference quirk kept by default (``normalize=False``): the weights are
     not divided by their sum, so the blurred sequence is also scaled by
@@ -477,7 +486,7 @@ class SkeletonTemporalBlur(BaseTransform):
         self.prob = prob
         self.normalize = normalize
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def weights(self, sigma: float) -> np.ndarray:
         """The filter taps for one sigma.
@@ -502,9 +511,12 @@ class SkeletonTemporalBlur(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        if self.rng.random() >= self.prob:
+        # The reference draws sigma (random.uniform) on every call, then
+        # its coin (np.random.random_sample).
+        sigma = self.py_rng.uniform(*self.sigma_range)
+        if self.np_rng.random_sample() >= self.prob:
             return results
-        taps = self.weights(self.rng.uniform(*self.sigma_range))
+        taps = self.weights(sigma)
         keypoint = results['keypoint']
         num_frames = keypoint.shape[1]
         radius = self.kernel_size // 2
@@ -568,11 +580,14 @@ class SkeletonJointMask(BaseTransform):
         self.num_joints = tuple(num_joints)
         self.num_frames = None if num_frames is None else tuple(num_frames)
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def _pick(self, total: int, count_range: Tuple[int, int]) -> np.ndarray:
-        count = min(_randint(self.rng, *count_range), total)
-        return np.sort(self.rng.choice(total, count, replace=False))
+        # The reference: random.randint for the count, then a sorted
+        # random.sample of that many indices.
+        count = min(self.py_rng.randint(*count_range), total)
+        return np.array(
+            sorted(self.py_rng.sample(range(total), count)), dtype=np.int64)
 
     def transform(self, results: Dict) -> Dict:
         """Mask the joints.
@@ -623,7 +638,7 @@ class SkeletonAxisMask(BaseTransform):
 
     def __init__(self, seed: Optional[int] = None) -> None:
         self.seed = seed
-        self.rng = get_rng(seed)
+        self.py_rng, self.np_rng = get_reference_rngs(seed)
 
     def transform(self, results: Dict) -> Dict:
         """Mask one axis.
@@ -635,6 +650,7 @@ class SkeletonAxisMask(BaseTransform):
             dict: The result dict.
         """
         keypoint = results['keypoint'].copy()
-        keypoint[..., int(self.rng.choice(keypoint.shape[-1]))] = 0
+        # The reference: random.randint(0, 2).
+        keypoint[..., self.py_rng.randint(0, keypoint.shape[-1] - 1)] = 0
         results['keypoint'] = keypoint
         return results

@@ -5,10 +5,11 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import MODELS
-from mmengine.model import BaseModel, ExponentialMovingAverage
+from mmengine.model import BaseModel
 from torch import Tensor
 
 from ..utils.dist import concat_all_gather
+from ..utils.momentum_average import MomentumAverage
 from ..utils.queue import ring_buffer_push_
 
 __all__ = ['ASCALRecognizer']
@@ -21,8 +22,8 @@ class ASCALRecognizer(BaseModel):
     Inputs are ``(N, 2, M, T, V, C)``: view 0 the query and view 1 the key
     (:class:`~aclnet_mm.datasets.transforms.SkeletonTwoView`). The query
     encoder ``backbone`` (with gradient) and the key encoder ``key_backbone``
-    (an MMEngine :class:`ExponentialMovingAverage` of it, no gradient, eval
-    mode) encode the views into ``(N, D)`` vectors by averaging the
+    (a :class:`~aclnet_mm.models.utils.MomentumAverage` of it, no gradient,
+    eval mode) encode the views into ``(N, D)`` vectors by averaging the
     backbone's output over every axis but the channels: for
     :class:`~aclnet_mm.models.backbones.SkeletonRNN` that is the CAE itself,
     for a GCN backbone ``(N, M, D, T, V)`` it is global average pooling. The
@@ -40,7 +41,9 @@ class ASCALRecognizer(BaseModel):
     Faithful to the reference: unnormalised dot products with
     ``tau = 0.06``, no projection head, the queue initialised to
     ``U(-s, s)`` with ``s = 1 / sqrt(D / 3)`` and used whole from the first
-    step, the key encoder starting as a copy of the query encoder.
+    step, the key encoder starting as a copy of the query encoder and
+    blended from the first update on (``0.999 k + 0.001 q`` after the first
+    optimiser step; MMEngine's own EMA would copy on its first update).
 
     Everything a resumed run needs is a parameter or a buffer (``queue``,
     ``queue_ptr``, ``queue_count``, and the EMA's ``steps``).
@@ -83,7 +86,7 @@ class ASCALRecognizer(BaseModel):
         self.momentum = momentum
         self.backbone = MODELS.build(backbone)
         # MMEngine's EMA weight is that of the new value: 1 - m.
-        self.key_backbone = ExponentialMovingAverage(
+        self.key_backbone = MomentumAverage(
             self.backbone, momentum=1. - momentum)
         self.key_backbone.train(False)
         self.loss_module = MODELS.build(loss)

@@ -3,6 +3,7 @@ from .confusion import batch_confusion, confusion_increment
 from .dist import all_gather_with_grad, concat_all_gather
 from .graph import (SkeletonLayout, get_layout, list_layouts,
                     patch_mmaction_graph, register_layout)
+from .momentum_average import MomentumAverage
 from .pooling import pool_embedding
 from .queue import ring_buffer_indices, ring_buffer_latest, ring_buffer_push_
 from .superclass import (build_superclasses, neighbor_overlap, superclass_mask,
@@ -16,5 +17,5 @@ __all__ = [
     'batch_confusion', 'confusion_increment', 'build_superclasses',
     'neighbor_overlap', 'superclass_mask', 'superclass_sizes',
     'topk_neighbors', 'anneal_factor', 'interp_temperature',
-    'step_temperature', 'pool_embedding'
+    'step_temperature', 'pool_embedding', 'MomentumAverage'
 ]

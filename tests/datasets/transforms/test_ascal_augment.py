@@ -1,5 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """AS-CAL augmentations against hand-computed arrays."""
+import random
+
 import numpy as np
 import pytest
 
@@ -70,15 +72,18 @@ def test_shear_hand_computed():
     keypoint = np.array([[[[1., 2., 3.]]]])
     matrix = shear_matrix([.5, -.5, .25, 1., 0., -1.])
     np.testing.assert_allclose(keypoint @ matrix.T, [[[[5., 1.5, 1.25]]]])
-    # The transform draws its six offsets from U(-m, m) in that order.
+    # The transform draws its six offsets from U(-m, m) in that order
+    # (Python's random, as the reference).
     seed, magnitude = 3, 0.7
-    offsets = np.random.default_rng(seed).uniform(-magnitude, magnitude, 6)
+    draw = random.Random(seed)
+    offsets = [draw.uniform(-magnitude, magnitude) for _ in range(6)]
     out = SkeletonShear(magnitude, seed=seed)(dict(keypoint=keypoint))
     np.testing.assert_allclose(out['keypoint'],
                                keypoint @ shear_matrix(offsets).T)
     # 2D: two offsets.
     keypoint2d = np.array([[[[1., 2.]]]], dtype=np.float32)
-    a, c = np.random.default_rng(seed).uniform(-1, 1, 2)
+    draw = random.Random(seed)
+    a, c = draw.uniform(-1, 1), draw.uniform(-1, 1)
     out = SkeletonShear(seed=seed)(dict(keypoint=keypoint2d))['keypoint']
     np.testing.assert_allclose(out, [[[[1 + 2 * a, c + 2]]]], rtol=1e-6)
     assert out.dtype == np.float32
@@ -118,8 +123,10 @@ def test_rotation_draws_in_range():
 
 def test_gaussian_noise_matches_the_draw():
     results = _sample()
-    noise = np.random.default_rng(5).normal(0., 0.05,
-                                            results['keypoint'].shape)
+    # numpy's normal in the reference's (C, T, V, M) layout.
+    m, t, v, c = results['keypoint'].shape
+    noise = np.random.RandomState(5).normal(0., 0.05, (c, t, v, m)).transpose(
+        3, 1, 2, 0)
     out = SkeletonGaussianNoise(seed=5)(dict(results))['keypoint']
     np.testing.assert_allclose(out, results['keypoint'] + noise, rtol=1e-6)
 
@@ -161,7 +168,7 @@ def test_joint_mask_counts_and_cells():
 
 def test_axis_mask_zeroes_one_axis():
     results = _sample(c=3)
-    axis = int(np.random.default_rng(2).choice(3))
+    axis = random.Random(2).randint(0, 2)
     out = SkeletonAxisMask(seed=2)(dict(results))['keypoint']
     assert not out[..., axis].any()
     others = [a for a in range(3) if a != axis]

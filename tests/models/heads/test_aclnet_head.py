@@ -299,3 +299,38 @@ def test_soft_labels_rejected():
     ]
     with pytest.raises(ValueError, match='one class index'):
         head.loss(torch.randn(1, 2, 8, 5, V), samples)
+
+
+def test_embedding_contrastive_losses_alone_reach_backbone():
+    # Embedding mode: the contrastive losses alone (no loss_cls) must send
+    # gradient through the pooled embedding into the backbone.
+    torch.manual_seed(0)
+    recognizer = MODELS.build(
+        _recognizer_cfg(
+            dict(
+                type='STGCN',
+                graph_cfg=dict(layout='coco', mode='stgcn_spatial'),
+                base_channels=8,
+                num_stages=2,
+                inflate_stages=[],
+                down_stages=[]),
+            feature_source='embedding',
+            loss_intra=dict(
+                type='MarginContrastiveLoss', proj_channels=4, queue_size=4)))
+    head = recognizer.cls_head
+    _activate_inter(head)
+    samples = _samples([0, 0, 4, 5])
+    # A first batch fills the intra-class queue.
+    head.loss(recognizer.backbone(torch.randn(4, 2, 6, V, 3)), samples)
+    feats = recognizer.backbone(torch.randn(4, 2, 6, V, 3))
+    losses = head.loss(feats, samples)
+    for name in ('loss_inter', 'loss_intra'):
+        assert losses[name].item() != 0, name
+        recognizer.zero_grad()
+        losses[name].backward(retain_graph=True)
+        grads = [
+            p.grad for p in recognizer.backbone.parameters()
+            if p.grad is not None
+        ]
+        assert grads and sum(g.abs().sum() for g in grads) > 0, name
+        assert head.fc.weight.grad is None, name

@@ -236,18 +236,45 @@ def test_hand_computed_loss(faithful):
 
 
 def test_hand_computed_prototype_update():
-    loss_fn = _unit_loss(True, momentum=0.5)
+    # m = 0.75, not 0.5: at 0.5, m and 1 - m are equal and a swap of the
+    # two weights would pass unseen.
+    loss_fn = _unit_loss(True, momentum=0.75)
     feats = torch.tensor([[2., 0.], [4., 2.], [0., 3.], [5., 5.]])
     labels = torch.tensor([0, 0, 1, 2])
     # Samples 0, 1 and 2 are true positives, sample 3 is predicted as 0.
     logits = torch.tensor([[1., 0., 0.], [1., 0., 0.], [0., 1., 0.],
                            [1., 0., 0.]])
     loss_fn(feats, labels, logits)
-    expected = torch.tensor([[0.5 + 0.5 * 3., 0.5 * 1.], [0., 0.5 + 0.5 * 3.],
-                             [-1., 0.]])
+    # mu_0 = 0.75 (1, 0) + 0.25 mean((2, 0), (4, 2)); mu_1 likewise; mu_2
+    # has no true positive and stays.
+    expected = torch.tensor([[0.75 + 0.25 * 3., 0.25 * 1.],
+                             [0., 0.75 + 0.25 * 3.], [-1., 0.]])
     torch.testing.assert_close(loss_fn.prototypes, expected)
     # Statistics off: the bank is untouched, the EMA still runs.
     assert loss_fn.confusion.eq(0).all()
+
+
+@pytest.mark.parametrize('faithful', [True, False])
+def test_bank_frozen_while_statistics_off_and_loss_on(faithful):
+    loss_fn = _unit_loss(faithful)
+    feats = torch.tensor([[2., 0.], [4., 2.], [0., 3.], [5., 5.]])
+    labels = torch.tensor([0, 0, 1, 2])
+    # Two confusions (1 -> 0 and 2 -> 0) in every batch.
+    logits = torch.tensor([[1., 0., 0.], [1., 0., 0.], [1., 0., 0.],
+                           [1., 0., 0.]])
+    loss_fn.superclass_mask[[0, 1, 2], [1, 0, 0]] = True
+    loss_fn.set_phase(stats_active=False, loss_active=True)
+    loss = loss_fn(feats, labels, logits)
+    assert loss.item() > 0
+    assert loss_fn.confusion.eq(0).all()
+    # Statistics on: the same batch is counted.
+    loss_fn.set_phase(stats_active=True, loss_active=True)
+    loss_fn(feats, labels, logits)
+    assert loss_fn.confusion[1, 0] > 0 and loss_fn.confusion[2, 0] > 0
+    counted = loss_fn.confusion.clone()
+    loss_fn.set_phase(stats_active=False, loss_active=True)
+    loss_fn(feats, labels, logits)
+    assert torch.equal(loss_fn.confusion, counted)
 
 
 def test_inactive_returns_zero_in_graph():

@@ -57,3 +57,17 @@ def test_gradient_reaches_query_only_and_weight():
     assert query.grad is not None and query.grad.abs().sum() > 0
     with pytest.raises(ValueError):
         InfoNCELoss(temperature=0.)
+
+
+def test_loss_weight_scales_the_loss():
+    generator = torch.Generator().manual_seed(1)
+    query, key = torch.randn(
+        4, 3, generator=generator), torch.randn(
+            4, 3, generator=generator)
+    negatives = torch.randn(5, 3, generator=generator)
+    plain = InfoNCELoss()(query, key, negatives)
+    expected = _slow_info_nce(query.double(), key.double(), negatives.double(),
+                              0.06, False)
+    assert plain.item() == pytest.approx(expected, rel=1e-5)
+    weighted = InfoNCELoss(loss_weight=2.)(query, key, negatives)
+    assert weighted.item() == pytest.approx(2 * expected, rel=1e-5)

@@ -85,27 +85,80 @@ def test_queue_ring_buffer_order():
 
 def test_momentum_update_arithmetic():
     model = _model(momentum=0.9)
-    # Make the encoders differ, as after some optimiser steps.
+    assert model.key_backbone.steps.item() == 0
+    # Make the encoders differ, as after the first optimiser step.
     for p in model.backbone.parameters():
         p.data.add_(1.)
     key_before = copy.deepcopy(model.key_backbone.module.state_dict())
-    model.key_backbone.steps.fill_(1)  # past MMEngine's copy-on-first-step
+    # The very first update blends (the reference's moment_update); it does
+    # not copy the query encoder as MMEngine's EMA does on its first call.
     model.momentum_update()
     for name, q in model.backbone.state_dict().items():
         expected = 0.9 * key_before[name] + 0.1 * q
         torch.testing.assert_close(
             model.key_backbone.module.state_dict()[name], expected)
-    # Default m = 0.999.
+    # Default m = 0.999, first update and a later one.
     model = _model()
+    for step in range(2):
+        for p in model.backbone.parameters():
+            p.data.mul_(2.)
+        key_before = copy.deepcopy(model.key_backbone.module.state_dict())
+        model.momentum_update()
+        for name, q in model.backbone.state_dict().items():
+            torch.testing.assert_close(
+                model.key_backbone.module.state_dict()[name],
+                0.999 * key_before[name] + 0.001 * q,
+                msg=f'update {step} {name}')
+    assert model.key_backbone.steps.item() == 2
+
+
+def test_keys_come_from_the_key_encoder():
+    model = _model(queue_size=7)
+    # Let the encoders diverge, as after some steps.
     for p in model.backbone.parameters():
-        p.data.mul_(2.)
-    key_before = copy.deepcopy(model.key_backbone.module.state_dict())
-    model.key_backbone.steps.fill_(1)
-    model.momentum_update()
-    for name, q in model.backbone.state_dict().items():
-        torch.testing.assert_close(
-            model.key_backbone.module.state_dict()[name],
-            0.999 * key_before[name] + 0.001 * q)
+        p.data.add_(0.3 * torch.randn_like(p))
+    inputs = _views(3)
+    queue_before = model.queue.clone()
+    query = model.backbone(inputs[:, 0]).flatten(1)
+    key = model.key_backbone.module(inputs[:, 1]).flatten(1).detach()
+    wrong_key = model.backbone(inputs[:, 1]).flatten(1).detach()
+    assert not torch.allclose(key, wrong_key, atol=1e-3)
+
+    def info_nce(k):
+        logits = torch.cat(
+            [(query * k).sum(1, keepdim=True), query @ queue_before.t()],
+            dim=1) / 0.06
+        return F.cross_entropy(logits, torch.zeros(3, dtype=torch.long))
+
+    loss = model(inputs, mode='loss')['loss']
+    torch.testing.assert_close(loss, info_nce(key))
+    assert abs(loss.item() - info_nce(wrong_key).item()) > 1e-3
+    # The queue receives the key encoder's keys.
+    torch.testing.assert_close(model.queue[:3], key)
+
+
+def test_queue_starts_uniform_over_the_reference_range():
+    # MemoryMoCo: U(-s, s) with s = 1 / sqrt(D / 3): the whole range is
+    # reached and the spread is a uniform's (sd s / sqrt(3)), not narrower.
+    model = ASCALRecognizer(
+        backbone=dict(
+            type='SkeletonRNN',
+            in_channels=C,
+            num_joints=V,
+            num_person=M,
+            hidden_channels=12),
+        feat_dim=12,
+        queue_size=4096)
+    bound = 1 / (12 / 3)**0.5
+    queue = model.queue.double()
+    assert queue.abs().max() <= bound
+    assert queue.max() > 0.99 * bound and queue.min() < -0.99 * bound
+    assert abs(queue.mean().item()) < 0.01 * bound
+    assert queue.std().item() == pytest.approx(bound / 3**0.5, rel=0.02)
+    # A quarter of the entries in each quarter of the range.
+    counts = torch.histc(queue, bins=4, min=-bound, max=bound) / queue.numel()
+    torch.testing.assert_close(
+        counts, torch.full_like(counts, 0.25), atol=0.01, rtol=0)
 
 
 def test_normalized_variant_and_warmup_step():
@@ -158,3 +211,33 @@ def test_gcn_backbone_as_encoder():
     loss = model(inputs, mode='loss')['loss']
     loss.backward()
     assert model.queue_count.item() == 2
+
+
+def test_gcn_encoding_pools_every_person():
+    torch.manual_seed(0)
+    model = ASCALRecognizer(
+        backbone=dict(
+            type='STGCN',
+            in_channels=3,
+            base_channels=4,
+            num_stages=1,
+            inflate_stages=[],
+            down_stages=[],
+            graph_cfg=dict(layout='nturgb+d', mode='stgcn_spatial')),
+        feat_dim=4,
+        queue_size=6)
+    model.init_weights()
+    # Two different persons (the second one moved and scaled).
+    person = torch.randn(2, 1, 4, 25, 3)
+    inputs = torch.cat([person, 3 * person.flip(2) + 1], dim=1)
+    feats = model.backbone(inputs)  # (N, M, D, T, V)
+    per_person = [
+        sum(feats[n, m, :, t, v] for t in range(feats.shape[3])
+            for v in range(feats.shape[4])) / (feats.shape[3] * feats.shape[4])
+        for n in range(2) for m in range(2)
+    ]
+    expected = torch.stack([(per_person[2 * n] + per_person[2 * n + 1]) / 2
+                            for n in range(2)])
+    assert not torch.allclose(per_person[0], per_person[1], atol=1e-3)
+    torch.testing.assert_close(model.extract_feat(inputs), expected)
+    torch.testing.assert_close(model(inputs[:, None], mode='tensor'), expected)

@@ -93,3 +93,20 @@ def test_matches_loop(faithful, seed):
         assert got_neighbors.sum(1).eq(k).all()
     else:
         assert not mask.diagonal().any()
+
+
+@pytest.mark.parametrize('num_classes', [60, 120])
+@pytest.mark.parametrize('faithful', [True, False])
+def test_ties_at_full_size_match_loop(num_classes, faithful):
+    # CPU sorts of up to 16 entries happen to be stable even when not asked
+    # to be; at 60 and 120 classes an unstable sort reorders ties, so this
+    # pins the stable order (the reference's default, k = 10, threshold 5).
+    gen = torch.Generator().manual_seed(num_classes)
+    bank = torch.randint(0, 3, (num_classes, num_classes), generator=gen)
+    bank = bank.double()
+    neighbors, groups = _reference_superclasses(bank.tolist(), 10, 5, faithful)
+    assert torch.equal(
+        topk_neighbors(bank, 10, faithful), _to_mask(neighbors, num_classes))
+    assert torch.equal(
+        build_superclasses(bank, 10, 5, faithful),
+        _to_mask(groups, num_classes))

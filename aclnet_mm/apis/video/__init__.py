@@ -1,0 +1,38 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""From video or a webcam to actions: pose estimation, tracking, windows.
+
+Nothing here imports MediaPipe or MMPose until an estimator is built, so
+the package imports without the demo's requirements.
+"""
+from .blazepose import BlazePoseEstimator, crop_box
+from .demo import (DEMO_CLASSES, DEMO_CONFIG, DEMO_RUN_DIR, find_demo_model,
+                   read_label_map, run_video_demo)
+from .drawing import draw_person, draw_status, track_color
+from .frame_source import IMAGE_EXTENSIONS, FrameSource
+from .landmarks import (BLAZEPOSE_LANDMARKS, COCO_KEYPOINTS, JOINT_SOURCES,
+                        joint_sources, map_keypoints, source_layouts,
+                        target_layouts)
+from .mmpose_estimator import MMPoseEstimator, poses_from_mmpose
+from .normalization import KIT_LIMBS, coordinate_mode, normalize_openpose_kit
+from .person_detector import HOGPersonDetector, nms
+from .pose_estimator import (BasePoseEstimator, PersonPose,
+                             build_pose_estimator, list_pose_estimators,
+                             register_pose_estimator)
+from .recognizer import (SkeletonVideoRecognizer, TrackedPerson,
+                         WindowPrediction, clip_length)
+from .tracker import PoseTracker, Track, box_iou, keypoint_similarity
+from .windows import PoseWindow, SlidingWindows
+
+__all__ = [
+    'BasePoseEstimator', 'PersonPose', 'build_pose_estimator',
+    'list_pose_estimators', 'register_pose_estimator', 'BlazePoseEstimator',
+    'crop_box', 'MMPoseEstimator', 'poses_from_mmpose', 'HOGPersonDetector',
+    'nms', 'BLAZEPOSE_LANDMARKS', 'COCO_KEYPOINTS', 'JOINT_SOURCES',
+    'joint_sources', 'map_keypoints', 'source_layouts', 'target_layouts',
+    'KIT_LIMBS', 'coordinate_mode', 'normalize_openpose_kit', 'PoseTracker',
+    'Track', 'box_iou', 'keypoint_similarity', 'PoseWindow', 'SlidingWindows',
+    'draw_person', 'draw_status', 'track_color', 'FrameSource',
+    'IMAGE_EXTENSIONS', 'SkeletonVideoRecognizer', 'TrackedPerson',
+    'WindowPrediction', 'clip_length', 'DEMO_CLASSES', 'DEMO_CONFIG',
+    'DEMO_RUN_DIR', 'find_demo_model', 'read_label_map', 'run_video_demo'
+]

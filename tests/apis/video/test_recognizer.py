@@ -1,0 +1,102 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""The per-frame recognizer: its batch of windows agrees with
+inference_skeleton on each window; settings are read from the config."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+from aclnet_mm.apis import inference_skeleton, init_recognizer
+from aclnet_mm.apis.video.normalization import normalize_openpose_kit
+from aclnet_mm.apis.video.recognizer import (SkeletonVideoRecognizer,
+                                             clip_length)
+from aclnet_mm.apis.video.windows import PoseWindow
+
+ROOT = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+CONFIG = osp.join(
+    ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16-joint-u24-30e_'
+    'body25-embedded-keypoint-2d.py')
+
+
+@pytest.fixture(scope='module')
+def model():
+    torch.manual_seed(0)
+    return init_recognizer(CONFIG, None, device='cpu')
+
+
+def _window(seed, track_id):
+    rng = np.random.default_rng(seed)
+    pixels = rng.uniform(100, 400, size=(24, 25, 2))
+    score = rng.uniform(0.6, 1, size=(24, 25))
+    kp, sc, _ = normalize_openpose_kit(pixels, score)
+    return PoseWindow(track_id, 0, 23, list(range(24)), kp, sc)
+
+
+def test_settings_from_config(model):
+    names = [f'c{i}' for i in range(20)]
+    rec = SkeletonVideoRecognizer(model, None, class_names=names)
+    assert rec.layout == 'openpose_body25'
+    assert rec.window == 24 and rec.windows.stride == 6
+    assert rec.coordinates == 'openpose_kit'
+    assert clip_length([dict(type='UniformSampleFrames', clip_len=48)]) == 48
+    assert clip_length([dict(type='PoseDecode')]) is None
+    with pytest.raises(ValueError, match='unknown coordinates'):
+        SkeletonVideoRecognizer(model, None, coordinates='metres')
+    with pytest.raises(ValueError, match='maps poses to'):
+        SkeletonVideoRecognizer(model, None, layout='openpose')
+    with pytest.raises(ValueError, match='openpose_body25 models'):
+        SkeletonVideoRecognizer(
+            model, None, layout='coco', coordinates='openpose_kit')
+
+
+def test_batch_matches_single_inference(model):
+    names = [f'c{i}' for i in range(20)]
+    rec = SkeletonVideoRecognizer(model, None, topk=20, class_names=names)
+    rec._img_shape = (576, 768)
+    windows = [_window(0, 0), _window(1, 5), _window(2, 9)]
+    results = rec.classify(windows)
+    assert len(results) == 3
+    for win, res in zip(windows, results):
+        ref = inference_skeleton(
+            model,
+            win.keypoint[None],
+            keypoint_score=win.keypoint_score[None],
+            topk=20,
+            class_names=names)
+        np.testing.assert_allclose(res.pred_score, ref.pred_score, atol=1e-5)
+        assert res.labels == ref.labels and res.names == ref.names
+    assert not np.allclose(results[0].pred_score, results[1].pred_score)
+
+
+def test_kinetics_style_config():
+    """A Kinetics config takes COCO-17 in MMAction2's compressed form
+    (DecompressPose) and adds coco_new's joints itself (CocoToCocoNew)."""
+    config = osp.join(
+        ROOT, 'configs', 'aclnet',
+        'aclnet_aclgcn_1xb64-joint-u100-150e_k400-keypoint-2d.py')
+    torch.manual_seed(0)
+    # Narrowed (base 16: 64 output channels) to keep the test fast.
+    narrow = dict(
+        model=dict(
+            backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
+    k400 = init_recognizer(config, None, device='cpu', cfg_options=narrow)
+    rec = SkeletonVideoRecognizer(k400, None, window=8, topk=3)
+    assert rec.layout == 'coco' and rec.coordinates == 'pixel'
+    rec._img_shape = (576, 768)
+    rng = np.random.default_rng(0)
+    win = PoseWindow(0, 0, 7, list(range(8)),
+                     rng.uniform(0, 500, (8, 17, 2)).astype(np.float32),
+                     rng.uniform(0.5, 1, (8, 17)).astype(np.float32))
+    (result, ) = rec.classify([win])
+    assert result.pred_score.shape == (400, )
+    assert result.pred_score.sum() == pytest.approx(1, abs=1e-4)
+    assert len(result.labels) == 3
+
+
+def test_3d_model_refused():
+    config = osp.join(ROOT, 'configs', 'aclnet_ctrgcn_ntu60.py')
+    ntu = init_recognizer(config, None, device='cpu')
+    with pytest.raises(ValueError, match='poses from a video are 2D'):
+        SkeletonVideoRecognizer(ntu, None)
