@@ -557,13 +557,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                 print(f'[failed] {name} seed {seed}: {err}', flush=True)
                 continue
             results[name][seed] = result
+            if (name, seed) in done:
+                continue  # counted in the first line already
             with lock:
-                if (name, seed) not in done:
-                    finished[0] += 1
-                    fresh[0] += 1
+                finished[0] += 1
+                fresh[0] += 1
                 elapsed = (time.time() - start) / 60
                 left = total - finished[0]
-                eta = elapsed / fresh[0] * left if fresh[0] else 0.
+                eta = elapsed / fresh[0] * left
                 print(
                     f'[{finished[0]}/{total}] {name} seed {seed}: top1 '
                     f'{100 * result["top1"]:.2f}  ({elapsed:.1f} min, '
