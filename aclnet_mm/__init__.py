@@ -1,22 +1,31 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """aclnet-mm: contrastive skeleton action learning for MMAction2 1.x.
 
-Importing the package applies the compatibility shims (they must run before
-anything imports ``mmaction.models``), makes checkpoint writes atomic and
-auto-resume checked (``utils/atomic_checkpoint.py``), and registers every
-module of the plugin into MMAction2's registries.
+Importing the package registers its modules into MMAction2's registries
+(and its atomic file backend into MMEngine's backend table). The only
+change outside the package is the version-gated stub of the DRN module
+that the mmaction2 1.2.0 wheel lacks (``utils/compat.py``); it must be in
+place before anything imports ``mmaction.models``.
 """
-from .utils import compat as _compat
+import warnings as _warnings
 
-_compat.apply_all()
 
-from .utils import atomic_checkpoint as _atomic_checkpoint  # noqa: E402
+def _silence_mmcv_lite_warning() -> None:
+    """mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
+    does) warns that MultiScaleDeformableAttention is missing on every run;
+    no skeleton model uses it. Ignore that one warning, from that module."""
+    _warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning,
+        module=r'mmcv\.cnn\.bricks\.transformer')
 
-_atomic_checkpoint.apply_all()
 
-from .models.utils.graph import patch_mmaction_graph as _patch_graph  # noqa
+_silence_mmcv_lite_warning()
 
-_patch_graph()
+from .utils.compat import stub_missing_drn as _stub_missing_drn  # noqa: E402
+
+_stub_missing_drn()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__, version_info  # noqa: E402

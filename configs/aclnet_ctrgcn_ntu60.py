@@ -15,7 +15,7 @@ _base_ = [
 
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=30, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]
 
 # Inactive auxiliary losses return an in-graph zero, so DDP needs no

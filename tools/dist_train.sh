@@ -6,7 +6,7 @@
 # Without CUDA the processes run on the CPU with the gloo backend.
 # `python -m torch.distributed.run` is the `torchrun` command; calling it
 # through the interpreter keeps the launcher and the workers in the same
-# environment. Set PYTHON to choose the interpreter.
+# environment. Set PYTHON to choose the interpreter (default: .venv's).
 
 set -euo pipefail
 
@@ -16,8 +16,12 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
 TOOLS_DIR=$(dirname "$0")
+# The project's .venv when there is one (as after `make demo`), else the
+# `python` on PATH.
+VENV_PYTHON="$TOOLS_DIR/../.venv/bin/python"
+if [ -x "$VENV_PYTHON" ]; then DEFAULT_PYTHON=$VENV_PYTHON; else DEFAULT_PYTHON=python; fi
+PYTHON=${PYTHON:-$DEFAULT_PYTHON}
 
 PYTHONPATH="$TOOLS_DIR/..":${PYTHONPATH:-} \
 "$PYTHON" -m torch.distributed.run \

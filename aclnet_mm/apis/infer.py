@@ -42,6 +42,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=float,
         help='fusion weights, one per stream (default: equal)')
     parser.add_argument('--topk', type=int, default=5)
+    parser.add_argument(
+        '--input-dim',
+        type=int,
+        choices=(2, 3),
+        help='coordinates of the input, without a score (default: inferred; '
+        'a third channel in [0, 1] is read as a score by 2D models)')
+    parser.add_argument(
+        '--missing-score',
+        choices=('warn', 'ones', 'error'),
+        default='warn',
+        help='2D input without scores: confidence 1 with a warning (warn), '
+        'silently (ones), or refuse (error)')
     parser.add_argument('--device', help='default: cuda:0 if any, else cpu')
     parser.add_argument('--out', help='write the result as JSON here')
     args = parser.parse_args(argv)
@@ -72,11 +84,21 @@ def main(argv: Optional[Sequence[str]] = None) -> InferenceResult:
             for c, k in zip(configs, ckpts)
         ]
         result = inference_skeleton_streams(
-            models, args.input, weights=args.weights, topk=args.topk)
+            models,
+            args.input,
+            weights=args.weights,
+            topk=args.topk,
+            input_dim=args.input_dim,
+            missing_score=args.missing_score)
     else:
         model = init_recognizer(
             args.config, args.checkpoint, device=args.device)
-        result = inference_skeleton(model, args.input, topk=args.topk)
+        result = inference_skeleton(
+            model,
+            args.input,
+            topk=args.topk,
+            input_dim=args.input_dim,
+            missing_score=args.missing_score)
     print(format_result(result))
     if args.out:
         with open(args.out, 'w') as f:

@@ -15,6 +15,7 @@ Example::
 """
 import json
 import os.path as osp
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -26,10 +27,14 @@ from mmaction.apis import init_recognizer as _mmaction_init_recognizer
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
+from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
 __all__ = [
     'SkeletonInput', 'InferenceResult', 'init_recognizer', 'load_skeleton',
@@ -84,6 +89,11 @@ def init_recognizer(config: ConfigLike,
                     cfg_options: Optional[dict] = None) -> nn.Module:
     """Build a recognizer from a config and load its checkpoint.
 
+    A local checkpoint is read under the package's loading policy
+    (:func:`~aclnet_mm.utils.checkpoint_loading.load_checkpoint_file`:
+    checked, ``weights_only=True``, a file that needs full unpickling
+    refused unless ``ACLNET_MM_ALLOW_UNSAFE_LOAD=1``).
+
     Args:
         config (str | Path | Config): The config file or object.
         checkpoint (str, optional): Weights to load. Defaults to None.
@@ -92,7 +102,10 @@ def init_recognizer(config: ConfigLike,
         cfg_options (dict, optional): Overrides merged into the config.
 
     Returns:
-        nn.Module: The recognizer in eval mode, its config in ``model.cfg``.
+        nn.Module: The recognizer in eval mode, its config in ``model.cfg``,
+        the checkpoint's path in ``model.checkpoint_path`` and its
+        ``meta['dataset_meta']`` (class names, ...) in
+        ``model.dataset_meta`` (None without).
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
@@ -100,7 +113,20 @@ def init_recognizer(config: ConfigLike,
         config.merge_from_dict(cfg_options)
     if device is None:
         device = 'cuda:0' if torch.cuda.is_available() else 'cpu'
-    return _mmaction_init_recognizer(config, checkpoint, device=device)
+    model = _mmaction_init_recognizer(config, None, device='cpu')
+    model.checkpoint_path = checkpoint
+    model.dataset_meta = None
+    if checkpoint is not None:
+        if '://' in str(checkpoint):  # MMEngine's remote schemes
+            loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+        else:  # the package's loading policy
+            loaded = _load_checkpoint_to_model(
+                model,
+                load_checkpoint_file(str(checkpoint), map_location='cpu'))
+        # Our checkpoints keep numpy values of meta as plain data.
+        meta = from_plain_data(loaded.get('meta') or {})
+        model.dataset_meta = meta.get('dataset_meta')
+    return model.to(device)
 
 
 def _stack_frames(frames: Sequence[Any]) -> np.ndarray:
@@ -256,18 +282,22 @@ def model_expectations(cfg: Config) -> Dict[str, Any]:
         ``dim`` (2, 3 or None when the pipeline does not say).
     """
     # Reuse the validator's reading of configs, so both agree.
-    from aclnet_mm.datasets.validation import (_default_in_channels,
-                                               _pipeline_expectations)
+    from aclnet_mm.datasets.contract import pipeline_expectations
+    from aclnet_mm.datasets.validation import default_in_channels
     backbone = cfg.model.get('backbone') or {}
-    pipe = _pipeline_expectations(_test_pipeline_cfg(cfg))
+    pipe = pipeline_expectations(_test_pipeline_cfg(cfg))
+    if pipe['dim'] is None:
+        # Pipelines without PreNormalize2D/3D: the dataset may declare it.
+        dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+        pipe['dim'] = dataset.get('dim')
     layout = (backbone.get('graph_cfg') or {}).get('layout')
     if layout is None:
         layout = pipe['ske_dataset']
     try:
         num_joints = get_layout(layout).num_node if layout else None
-    except KeyError:
+    except (KeyError, ValueError, FileNotFoundError):
         num_joints = None
-    total = _default_in_channels(backbone) if backbone else None
+    total = default_in_channels(backbone) if backbone else None
     in_channels = None
     if total is not None and total % pipe['num_feats'] == 0:
         in_channels = total // pipe['num_feats']
@@ -285,75 +315,168 @@ def _joint_hint(num_joints: int) -> str:
     return f'layouts with {num_joints} joints: {", ".join(names)}'
 
 
+def _check_finite(array: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f'{name} has {int(bad.sum())} NaN/inf value(s) of {array.size}, '
+            f'the first at index {first} of shape {array.shape}; fill or drop '
+            'missing joints before inference (e.g. zeros with score 0)')
+
+
 def prepare_skeleton(skeleton: SkeletonInput,
-                     expect: Dict[str, Any]) -> SkeletonInput:
+                     expect: Dict[str, Any],
+                     input_dim: Optional[int] = None,
+                     missing_score: str = 'warn') -> SkeletonInput:
     """Check keypoints against a model and bring them to its channels.
 
-    A channel count one above the model's means a trailing score channel;
-    one below (2D only) means missing scores, which are set to 1.
+    Refused, each with a message that says what the model expects: NaN or
+    inf values, a joint count other than the layout's, 3D keypoints for a
+    2D model and 2D for a 3D one, and channel counts that fit neither.
+
+    A 2D model takes ``(x, y, score)``. Three channels given to it are read
+    as ``(x, y, score)`` when ``input_dim=2``; with ``input_dim=None`` only
+    when the third channel lies in ``[0, 1]`` (else they are 3D and
+    refused). ``(x, y)`` without any score needs a choice:
+    ``missing_score='ones'`` (every joint fully confident), ``'warn'``
+    (the same, with a warning) or ``'error'``.
 
     Args:
         skeleton (SkeletonInput): The keypoints.
         expect (dict): From :func:`model_expectations`.
+        input_dim (int, optional): 2 or 3, the coordinates of the input
+            (without a score). Defaults to None (inferred as above).
+        missing_score (str): ``'warn'``, ``'ones'`` or ``'error'``.
+            Defaults to ``'warn'``.
 
     Returns:
         SkeletonInput: Keypoints with ``keypoint`` and ``keypoint_score``
         split so that the test pipeline yields the model's channels.
 
     Raises:
-        ValueError: On a joint count or 2D / 3D mismatch, naming what the
-            config expects and what was given.
+        ValueError: Naming what the config expects and what was given.
     """
+    if missing_score not in ('warn', 'ones', 'error'):
+        raise ValueError("missing_score must be 'warn', 'ones' or 'error', "
+                         f'got {missing_score!r}')
+    if input_dim not in (None, 2, 3):
+        raise ValueError(f'input_dim must be 2, 3 or None, got {input_dim!r}')
     kp, score = skeleton.keypoint, skeleton.keypoint_score
+    if kp.size == 0:
+        raise ValueError(f'the keypoints are empty (shape (M, T, V, C) = '
+                         f'{kp.shape}): no person or no frame')
+    _check_finite(kp, 'keypoint')
+    if score is not None:
+        _check_finite(score, 'keypoint_score')
     num_joints, layout = expect.get('num_joints'), expect.get('layout')
     if num_joints is not None and kp.shape[2] != num_joints:
+        name = layout if isinstance(layout, str) else getattr(
+            get_layout(layout), 'name', 'custom')
         raise ValueError(
             f'the keypoints have {kp.shape[2]} joints (shape (M, T, V, C) = '
-            f'{kp.shape}), but the layout of the config, {layout!r}, has '
+            f'{kp.shape}), but the layout of the config, {name!r}, has '
             f'{num_joints}; {_joint_hint(kp.shape[2])}. Convert the '
             'keypoints or use a model trained on that layout')
     dim, channels = expect.get('dim'), expect.get('in_channels')
-    given = skeleton.channels
-    if dim == 3 and kp.shape[-1] == 2:
+    c = kp.shape[-1]
+    if input_dim is not None and c not in (input_dim, input_dim + 1):
+        raise ValueError(f'input_dim={input_dim} but the keypoints have C = '
+                         f'{c} channels (shape {kp.shape})')
+    if score is None and dim == 2 and c == 3:
+        third = kp[..., 2]
+        as_score = input_dim == 2 or (input_dim is None and third.min() >= 0
+                                      and third.max() <= 1)
+        if not as_score:
+            why = ('input_dim=3' if input_dim == 3 else
+                   f'the third channel spans [{third.min():.3g}, '
+                   f'{third.max():.3g}], outside [0, 1], so it is not a '
+                   'confidence')
+            raise ValueError(
+                'the config expects 2D keypoints (x, y, score), got 3D '
+                f'keypoints (x, y, z): {why} (shape {kp.shape}). Use a 3D '
+                'model, or pass input_dim=2 if the third channel is a score')
+        kp, score = kp[..., :2], kp[..., 2]
+        c = 2
+    if dim == 3 and (c == 2 or input_dim == 2):
         raise ValueError(
             'the config expects 3D keypoints (x, y, z), got 2D keypoints '
-            f'(C = 2, shape {kp.shape}); use a 2D model for 2D poses')
-    if dim == 2 and kp.shape[-1] == 4:
+            f'(C = {c}, shape {kp.shape}); use a 2D model for 2D poses')
+    if dim == 2 and (c == 4 or input_dim == 3):
         raise ValueError(
-            'the config expects 2D keypoints (x, y[, score]), got C = 4 '
-            f'(3D with a score?, shape {kp.shape}); use a 3D model')
+            'the config expects 2D keypoints (x, y[, score]), got 3D ones '
+            f'(C = {c}, shape {kp.shape}); use a 3D model')
+    given = c + int(score is not None)
     if channels is None or given == channels:
-        if dim == 2 and score is None and kp.shape[-1] == 3:
-            return SkeletonInput(kp[..., :2], kp[..., 2])
         return SkeletonInput(kp, score)
     if given == channels + 1 and dim != 2:
         # A trailing score (e.g. 3D + confidence) the model does not take.
         if score is not None:
             return SkeletonInput(kp, None)
         return SkeletonInput(kp[..., :channels], None)
-    if given == channels - 1 and kp.shape[-1] == 2 and dim != 3:
+    if given == channels - 1 and c == 2 and dim != 3:
+        if missing_score == 'error':
+            raise ValueError(
+                'the model takes (x, y, score) per joint but the keypoints '
+                'have no score; pass keypoint_score, or missing_score="ones" '
+                'to treat every joint as fully confident')
+        if missing_score == 'warn':
+            warnings.warn(
+                'the keypoints have no score: every joint gets confidence 1 '
+                '(pass missing_score="ones" to say so, or keypoint_score)')
         return SkeletonInput(kp, np.ones(kp.shape[:3], np.float32))
     kinds = {2: '2D (x, y, score) or (x, y)', 3: '3D (x, y, z)'}
     wanted = kinds.get(dim, f'{channels} channels')
     raise ValueError(f'the config expects {channels} input channels per joint '
-                     f'({wanted}); got C = {kp.shape[-1]}'
+                     f'({wanted}); got C = {c}'
                      f'{" plus a score" if score is not None else ""} '
                      f'(shape {kp.shape})')
 
 
-def _class_names(cfg: Config, num_classes: int) -> Optional[List[str]]:
-    names = cfg.get('class_names')
-    if names is None:
-        dataset = cfg.get('test_dataloader', {}).get('dataset', {})
-        names = (dataset.get('metainfo') or {}).get('classes')
-    if isinstance(names, str):
-        if not osp.isfile(names):
-            return None
-        with open(names) as f:
-            names = [line.strip() for line in f if line.strip()]
-    if names is None or len(names) != num_classes:
-        return None
-    return [str(n) for n in names]
+def _name_file(path: str, folders: Sequence[str]) -> Optional[str]:
+    """``path`` as given, else inside one of ``folders``."""
+    if osp.isfile(path) or osp.isabs(path):
+        return path if osp.isfile(path) else None
+    for folder in folders:
+        candidate = osp.join(folder, path)
+        if osp.isfile(candidate):
+            return candidate
+    return None
+
+
+def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
+    """Class names for a model, found without the working directory.
+
+    In order: the config's ``class_names``, the test dataset's
+    ``class_names`` or ``metainfo['classes']`` (a list, or a text file
+    resolved against the working directory, the config's folder and the
+    checkpoint's folder), then the checkpoint's
+    ``meta['dataset_meta']['classes']``, which training saves from the
+    dataset (the pickle's ``classes``).
+    """
+    cfg = model.cfg
+    folders = [
+        osp.dirname(p)
+        for p in (cfg.get('filename'), getattr(model, 'checkpoint_path', None))
+        if p
+    ]
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+    candidates = [
+        cfg.get('class_names'),
+        dataset.get('class_names'), (dataset.get('metainfo')
+                                     or {}).get('classes'),
+        (getattr(model, 'dataset_meta', None) or {}).get('classes')
+    ]
+    for names in candidates:
+        if isinstance(names, str):
+            path = _name_file(names, folders)
+            if path is None:
+                continue
+            with open(path) as f:
+                names = [line.strip() for line in f if line.strip()]
+        if names is not None and len(names) == num_classes:
+            return [str(n) for n in names]
+    return None
 
 
 def _as_model(model: ModelLike, checkpoint: Optional[str],
@@ -377,11 +500,16 @@ def _pose_sample(skeleton: SkeletonInput, img_shape: Tuple[int, int]) -> dict:
     return sample
 
 
-def _predict(model: nn.Module, source: Any, keypoint_score,
-             img_shape) -> np.ndarray:
+def _predict(model: nn.Module,
+             source: Any,
+             keypoint_score,
+             img_shape,
+             input_dim: Optional[int] = None,
+             missing_score: str = 'warn') -> np.ndarray:
     cfg = model.cfg
     skeleton = load_skeleton(source, keypoint_score)
-    skeleton = prepare_skeleton(skeleton, model_expectations(cfg))
+    skeleton = prepare_skeleton(skeleton, model_expectations(cfg), input_dim,
+                                missing_score)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     pipeline = Compose(_test_pipeline_cfg(cfg))
     result = inference_recognizer(model, _pose_sample(skeleton, img_shape),
@@ -407,7 +535,9 @@ def inference_skeleton(model: ModelLike,
                        topk: int = 5,
                        class_names: Optional[Sequence[str]] = None,
                        img_shape: Tuple[int, int] = (1080, 1920),
-                       device: Optional[str] = None) -> InferenceResult:
+                       device: Optional[str] = None,
+                       input_dim: Optional[int] = None,
+                       missing_score: str = 'warn') -> InferenceResult:
     """Recognise the action in one skeleton sequence.
 
     Args:
@@ -426,26 +556,33 @@ def inference_skeleton(model: ModelLike,
             normalise 2D pixels (``PreNormalize2D``). Defaults to
             ``(1080, 1920)``.
         device (str, optional): Used when building from a config.
+        input_dim (int, optional): 2 or 3, the coordinates of the input
+            (see :func:`prepare_skeleton`). Defaults to None.
+        missing_score (str): What 2D input without scores gets: ``'warn'``,
+            ``'ones'`` or ``'error'`` (see :func:`prepare_skeleton`).
+            Defaults to ``'warn'``.
 
     Returns:
         InferenceResult: The top-k labels, names and scores.
     """
     model = _as_model(model, checkpoint, device)
-    scores = _predict(model, keypoints, keypoint_score, img_shape)
-    names = class_names or _class_names(model.cfg, len(scores))
+    scores = _predict(model, keypoints, keypoint_score, img_shape, input_dim,
+                      missing_score)
+    names = class_names or _class_names(model, len(scores))
     return _topk(scores, topk, names)
 
 
-def inference_skeleton_streams(
-        models: Sequence[ModelLike],
-        keypoints: Any,
-        checkpoints: Optional[Sequence[str]] = None,
-        weights: Optional[Sequence[float]] = None,
-        keypoint_score: Optional[np.ndarray] = None,
-        topk: int = 5,
-        class_names: Optional[Sequence[str]] = None,
-        img_shape: Tuple[int, int] = (1080, 1920),
-        device: Optional[str] = None) -> InferenceResult:
+def inference_skeleton_streams(models: Sequence[ModelLike],
+                               keypoints: Any,
+                               checkpoints: Optional[Sequence[str]] = None,
+                               weights: Optional[Sequence[float]] = None,
+                               keypoint_score: Optional[np.ndarray] = None,
+                               topk: int = 5,
+                               class_names: Optional[Sequence[str]] = None,
+                               img_shape: Tuple[int, int] = (1080, 1920),
+                               device: Optional[str] = None,
+                               input_dim: Optional[int] = None,
+                               missing_score: str = 'warn') -> InferenceResult:
     """Multi-stream inference: one model per stream, scores fused.
 
     Each model (e.g. joint, bone, joint-motion, bone-motion) runs its own
@@ -460,8 +597,8 @@ def inference_skeleton_streams(
             ``models``.
         weights (Sequence[float], optional): Fusion weights, e.g.
             ``(2, 2, 1, 1)`` for J, B, JM, BM. Defaults to equal weights.
-        keypoint_score, topk, class_names, img_shape, device: As in
-            :func:`inference_skeleton`.
+        keypoint_score, topk, class_names, img_shape, device, input_dim,
+            missing_score: As in :func:`inference_skeleton`.
 
     Returns:
         InferenceResult: The top-k of the fused scores.
@@ -476,7 +613,8 @@ def inference_skeleton_streams(
         for i, m in enumerate(models)
     ]
     scores = [
-        _predict(m, keypoints, keypoint_score, img_shape)[None] for m in built
+        _predict(m, keypoints, keypoint_score, img_shape, input_dim,
+                 missing_score)[None] for m in built
     ]
     sizes = {s.shape[1] for s in scores}
     if len(sizes) > 1:
@@ -485,5 +623,5 @@ def inference_skeleton_streams(
     fused = fuse_scores(scores, weights)[0]
     total = float(np.sum(weights)) if weights is not None else len(scores)
     fused = fused / total
-    names = class_names or _class_names(built[0].cfg, len(fused))
+    names = class_names or _class_names(built[0], len(fused))
     return _topk(fused, topk, names)

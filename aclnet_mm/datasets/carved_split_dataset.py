@@ -9,19 +9,11 @@ select checkpoints (and fusion weights) on the carved part, and look at the
 test split once.
 """
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmaction.datasets import PoseDataset
-from mmaction.registry import DATASETS
-from mmengine.logging import MMLogger
 
-from .sample_naming import SampleNamingMixin
-
-__all__ = [
-    'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids',
-    'GROUP_PATTERNS'
-]
+__all__ = ['carve_split_indices', 'parse_group_ids', 'GROUP_PATTERNS']
 
 # Named group patterns; the first capture group of the regex is the id.
 GROUP_PATTERNS = {
@@ -149,78 +141,3 @@ def carve_split_indices(
                              f'{len(labels)} samples')
         is_val = _carve_groups(labels, groups, val_ratio, rng)
     return (np.flatnonzero(~is_val).tolist(), np.flatnonzero(is_val).tolist())
-
-
-@DATASETS.register_module()
-class CarvedSplitPoseDataset(SampleNamingMixin, PoseDataset):
-    """``PoseDataset`` on a training split minus, or only, a carved part.
-
-    Two datasets built with the same ``ann_file``, ``split``, ``val_ratio``,
-    ``seed`` and ``group_by`` and with ``carve='train'`` and ``carve='val'``
-    are disjoint and cover the split (:func:`carve_split_indices`); with
-    ``carve=None`` the dataset is the whole split, like ``PoseDataset``.
-
-    Example::
-
-        carved = dict(ann_file='data/skeleton/ntu60_3d.pkl',
-                      split='xsub_train', val_ratio=0.05, seed=0,
-                      group_by='ntu_performer')
-        train = dict(type='CarvedSplitPoseDataset', carve='train', **carved)
-        val = dict(type='CarvedSplitPoseDataset', carve='val', **carved)
-
-    Args:
-        ann_file (str): Annotation pickle.
-        pipeline (list): Transforms.
-        split (str, optional): The split to carve, e.g. ``'xsub_train'``.
-            Defaults to None (all samples).
-        carve (str, optional): ``'train'`` (the split minus the carved
-            part), ``'val'`` (the carved part) or None (the whole split).
-            Defaults to ``'train'``.
-        val_ratio (float): Fraction of each class held out. Defaults to
-            0.05.
-        seed (int): Seed of the carving, independent of the run's seed.
-            Defaults to 0.
-        group_by (str, optional): Keep the samples of a group together: a
-            key of :data:`GROUP_PATTERNS` (``'ntu_performer'``, ...) or a
-            regex on ``frame_dir`` (first capture group). Defaults to None.
-        **kwargs: Other ``PoseDataset`` arguments (``valid_ratio``,
-            ``box_thr``, ``data_prefix``, ``test_mode``, ...).
-    """
-
-    def __init__(self,
-                 ann_file: str,
-                 pipeline: List,
-                 split: Optional[str] = None,
-                 carve: Optional[str] = 'train',
-                 val_ratio: float = 0.05,
-                 seed: int = 0,
-                 group_by: Optional[str] = None,
-                 **kwargs) -> None:
-        if carve not in ('train', 'val', None):
-            raise ValueError("carve must be 'train', 'val' or None, got "
-                             f'{carve!r}')
-        if not 0 < val_ratio < 1:
-            raise ValueError(f'val_ratio must be in (0, 1), got {val_ratio}')
-        self.carve = carve
-        self.val_ratio = val_ratio
-        self.seed = seed
-        self.group_by = group_by
-        super().__init__(ann_file, pipeline=pipeline, split=split, **kwargs)
-
-    def load_data_list(self) -> List[Dict]:
-        """Load the split and keep the carved side."""
-        data_list = super().load_data_list()
-        if self.carve is None:
-            return data_list
-        groups = None
-        if self.group_by is not None:
-            names = [d.get('frame_dir', d.get('filename')) for d in data_list]
-            groups = parse_group_ids(names, self.group_by)
-        train, val = carve_split_indices([int(d['label']) for d in data_list],
-                                         self.val_ratio, self.seed, groups)
-        kept = train if self.carve == 'train' else val
-        MMLogger.get_current_instance().info(
-            f'{type(self).__name__}: {self.split}, carve={self.carve!r}: '
-            f'{len(kept)} of {len(data_list)} samples (val_ratio '
-            f'{self.val_ratio}, seed {self.seed}, group_by {self.group_by})')
-        return [data_list[i] for i in kept]

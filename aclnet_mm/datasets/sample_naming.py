@@ -21,12 +21,10 @@ reads them back when that error reaches it and re-raises it as a
 :class:`WorkerCrashError` that names what the dead worker was loading.
 
 MMAction2's own ``PoseDataset`` is left untouched: the naming comes with
-our registered datasets (``ValidatedPoseDataset``,
-``CarvedSplitPoseDataset``, ``ClassFractionPoseDataset``) and with
-``SampleNamingPoseDataset``, a drop-in ``PoseDataset`` that only adds it.
-A config opts in by the dataset type it names, so ``type='PoseDataset'``
-keeps meaning exactly MMAction2's class; our shipped configs name
-``SampleNamingPoseDataset`` (or one of our datasets) everywhere.
+our registered :class:`~aclnet_mm.datasets.SkeletonPoseDataset` (and its
+old names, kept as aliases). A config opts in by the dataset type it
+names, so ``type='PoseDataset'`` keeps meaning exactly MMAction2's class;
+our shipped configs name ``SkeletonPoseDataset`` everywhere.
 """
 import contextlib
 import os
@@ -34,13 +32,11 @@ import re
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 import torch
-from mmaction.datasets import PoseDataset
-from mmaction.registry import DATASETS
 from torch.utils.data import get_worker_info
 
 __all__ = [
     'SampleLoadError', 'WorkerCrashError', 'SampleNamingMixin',
-    'SampleNamingPoseDataset', 'naming_dead_workers', 'describe_dead_workers'
+    'naming_dead_workers', 'describe_dead_workers'
 ]
 
 # Keys that name a sample in MMAction2 annotations, tried in order.
@@ -227,17 +223,6 @@ class SampleNamingMixin:
             lines.append(f'worker {slot} (pid {pid}) {where} sample '
                          f'{index}{name} of {getattr(self, "ann_file", None)}')
         return lines
-
-
-@DATASETS.register_module()
-class SampleNamingPoseDataset(SampleNamingMixin, PoseDataset):
-    """MMAction2's ``PoseDataset`` whose loading errors name the sample.
-
-    Identical to ``PoseDataset`` (same arguments, same samples, same
-    pipeline calls) except that a failure while loading a sample raises a
-    :class:`SampleLoadError` naming it (see :class:`SampleNamingMixin`).
-    Use it wherever a config would say ``type='PoseDataset'``.
-    """
 
 
 def _datasets(root: Any) -> Iterator[Any]:

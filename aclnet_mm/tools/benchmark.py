@@ -27,7 +27,8 @@ memory (CUDA: allocated per measurement; CPU: the process's peak RSS) and
 host reads per step: synchronising CUDA calls counted with
 ``torch.cuda.set_sync_debug_mode`` on GPU, and on every device the
 Python-level ``item`` / ``tolist`` / ``cpu`` / ``numpy`` / ``bool`` /
-``float`` / ``int`` calls on tensors (see :class:`HostReadCounter`).
+``float`` / ``int`` calls on tensors (see
+:class:`~aclnet_mm.utils.HostReadCounter`).
 """
 import argparse
 import contextlib
@@ -46,12 +47,14 @@ from mmaction.registry import MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from torch.utils.flop_counter import FlopCounterMode
 
+from aclnet_mm.utils.host_read_counter import HostReadCounter
+from aclnet_mm.utils.progress import progress_bar
+
 __all__ = [
-    'HostReadCounter', 'REFERENCE_H100', 'paired_overhead_pct', 'parse_args',
-    'run', 'to_markdown', 'main'
+    'REFERENCE_H100', 'paired_overhead_pct', 'parse_args', 'run',
+    'to_markdown', 'main'
 ]
 
 #: The issue's figures for the reference code on one H100 (median ms per
@@ -82,65 +85,6 @@ REFERENCE_H100 = dict(
     })
 
 _STREAMS = ('j', 'b', 'k', 'jm', 'bm', 'km')
-_HOST_READS = ('item', 'tolist', 'cpu', 'numpy', '__bool__', '__float__',
-               '__int__')
-_MISSING = object()
-
-
-class HostReadCounter:
-    """Count (or forbid) Python-level reads of tensor values by the host.
-
-    While active, ``torch.Tensor.item``, ``tolist``, ``cpu``, ``numpy`` and
-    the ``bool`` / ``float`` / ``int`` conversions are wrapped. On a GPU
-    each of these is a device-to-host synchronisation; on the CPU they are
-    where a GPU run would synchronise, so counting them on the CPU shows a
-    step path's syncs without a GPU. Reads made inside C++ (e.g. by
-    ``torch.bincount`` on CUDA) are not seen; ``set_sync_debug_mode`` on a
-    GPU sees those.
-
-    Args:
-        forbid (bool): Raise ``RuntimeError`` on a read instead of
-            counting it. Defaults to False.
-
-    Example:
-        >>> with HostReadCounter() as reads:
-        ...     torch.ones(2).sum().item()
-        >>> reads.count
-        1
-    """
-
-    def __init__(self, forbid: bool = False) -> None:
-        self.forbid = forbid
-        self.count = 0
-        self.calls: Dict[str, int] = {}
-        self._saved: Dict[str, object] = {}
-
-    def _wrap(self, name: str, original: Callable) -> Callable:
-
-        def wrapper(tensor, *args, **kwargs):
-            if self.forbid:
-                raise RuntimeError(f'host read: Tensor.{name} in a step '
-                                   'that must stay on the device')
-            self.count += 1
-            self.calls[name] = self.calls.get(name, 0) + 1
-            return original(tensor, *args, **kwargs)
-
-        return wrapper
-
-    def __enter__(self) -> 'HostReadCounter':
-        for name in _HOST_READS:
-            self._saved[name] = torch.Tensor.__dict__.get(name, _MISSING)
-            setattr(torch.Tensor, name,
-                    self._wrap(name, getattr(torch.Tensor, name)))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for name, original in self._saved.items():
-            if original is _MISSING:
-                delattr(torch.Tensor, name)
-            else:
-                setattr(torch.Tensor, name, original)
-        self._saved.clear()
 
 
 class _CudaSyncCounter:
@@ -674,7 +618,7 @@ def run(args: argparse.Namespace) -> Dict:
     start = time.perf_counter()
     # A progress bar on stderr, so that the JSON / markdown on stdout stay
     # clean; each section takes from seconds to a minute.
-    progress = ProgressBar(len(sections), file=sys.stderr)
+    progress = progress_bar(len(sections), file=sys.stderr)
     for _, key, measure in sections:
         results[key] = measure()
         progress.update()

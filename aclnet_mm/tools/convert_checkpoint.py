@@ -36,14 +36,13 @@ never saved (the losses' prototypes, confusion counts, superclass masks and
 memory queue, which it kept as plain attributes; for a PYSKL source also the
 projections) is taken from the freshly built target and reported.
 
-Loading: torch >= 2.6 unpickles with ``weights_only=True`` by default, and
-mmcv-1.x checkpoints keep numpy scalars (e.g. ``hook_msgs.best_score``)
-pickled under numpy 1's module path ``numpy.core.multiarray``. We allow
-those few plain-data globals for this load only and stay on the safe loader.
-Only if a file still needs arbitrary classes do we fall back to
-``weights_only=False``, with a warning, because the user named the file; set
-``ACLNET_MM_STRICT_CHECKPOINT_LOAD=1`` (or pass ``--safe-only``) to refuse
-instead.
+Loading follows the package's one policy
+(:func:`aclnet_mm.utils.checkpoint_loading.load_checkpoint_file`): the
+file's CRCs are checked, it is read with ``weights_only=True`` (mmcv-1.x
+checkpoints keep numpy scalars, e.g. ``hook_msgs.best_score``, which are
+allowed for the load only), and a file that needs arbitrary classes is
+refused, naming the file and the opt-in (``--unsafe-load`` or
+``ACLNET_MM_ALLOW_UNSAFE_LOAD=1``; opting in prints a warning).
 
 The output is an MMEngine checkpoint ``{'meta': ..., 'state_dict': ...}``
 whose ``meta['converted_from']`` names the source file, its sha256, the
@@ -51,26 +50,24 @@ detected format and reference code, and the date; it holds plain data only,
 so it loads with ``weights_only=True``.
 """
 import argparse
-import contextlib
 import datetime
 import hashlib
-import importlib
 import os
 import os.path as osp
-import pickle
 import re
 import sys
-import warnings
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-import aclnet_mm  # noqa: F401  (shims and registration)
+import aclnet_mm  # noqa: F401  (registration)
 from aclnet_mm.models.backbones.aclgcn import map_reference_key
-from aclnet_mm.models.utils.graph import list_layouts
-from aclnet_mm.utils.compat import STRICT_LOAD_ENV
+from aclnet_mm.models.backbones.aclgcn_from_weights import infer_model_cfg
+from aclnet_mm.utils.checkpoint_loading import (UnsafeCheckpointError,
+                                                load_checkpoint_file,
+                                                unsafe_load_allowed)
 from aclnet_mm.version import __version__
 
 __all__ = [
@@ -95,24 +92,7 @@ _HEAD_KEYS = (
 )
 _LOSS_PREFIXES = ('cls_head.loss_inter.', 'cls_head.loss_intra.')
 
-# Memory size of the reference's intra loss per (V * V, classes), i.e. per
-# ``data_cfg``: ntu60, ntu120, pku_mmd, k400, finegym.
-_REFERENCE_QUEUE = {
-    (625, 60): 512,
-    (625, 120): 1024,
-    (625, 51): 512,
-    (400, 400): 2048,
-    (400, 99): 1024
-}
-# Preferred layout name per number of joints (the reference's layouts).
-_LAYOUT_BY_JOINTS = {
-    25: 'nturgb+d',
-    20: 'coco_new',
-    17: 'coco',
-    18: 'openpose'
-}
 _MAX_LISTED = 20
-_REFERENCE_MS_CFG = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1')
 _SKIPPED_META = ('env_info', )  # a long environment dump
 
 
@@ -129,43 +109,17 @@ def _listing(title: str, items: Sequence[str]) -> str:
     return '\n'.join(lines)
 
 
-def _numpy1_globals() -> list:
-    """numpy reconstructors under numpy 1's pickle path, for this load."""
-    for name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
-        try:
-            module = importlib.import_module(name)
-            break
-        except ImportError:
-            continue
-    return [(module.scalar, 'numpy.core.multiarray.scalar'),
-            (module._reconstruct, 'numpy.core.multiarray._reconstruct')]
-
-
-def _safe_globals_context():
-    safe_globals = getattr(torch.serialization, 'safe_globals', None)
-    if safe_globals is None:
-        return contextlib.nullcontext()
-    return safe_globals(_numpy1_globals())
-
-
-def _unreadable(filename: str,
-                err: BaseException) -> CheckpointConversionError:
-    return CheckpointConversionError(
-        f'cannot read {filename}: not a readable PyTorch checkpoint '
-        f'(truncated or corrupted?): {type(err).__name__}: {err}')
-
-
 def load_source_checkpoint(
-        filename: str,
-        safe_only: bool = False) -> Tuple[Dict[str, torch.Tensor], Dict, str]:
+    filename: str,
+    allow_unsafe: Optional[bool] = None
+) -> Tuple[Dict[str, torch.Tensor], Dict, str]:
     """Read a PYSKL / mmcv-1.x / MMEngine checkpoint on the CPU.
 
     Args:
         filename (str): The checkpoint file.
-        safe_only (bool): Refuse files that the safe loader cannot read
-            instead of falling back to full unpickling. Also on when the
-            environment sets ``ACLNET_MM_STRICT_CHECKPOINT_LOAD=1``.
-            Defaults to False.
+        allow_unsafe (bool, optional): Read a file that only full
+            unpickling can read (``--unsafe-load``); None defers to
+            ``ACLNET_MM_ALLOW_UNSAFE_LOAD``. Defaults to None.
 
     Returns:
         tuple: ``(state_dict, meta, load_mode)``; ``meta`` is ``{}`` when
@@ -174,37 +128,28 @@ def load_source_checkpoint(
 
     Raises:
         CheckpointConversionError: If the file is missing, unreadable, only
-            readable by full unpickling while that is refused, or holds no
-            state dict.
+            readable by full unpickling while that is not allowed, or holds
+            no state dict.
     """
     if not osp.isfile(filename):
         raise CheckpointConversionError(f'cannot read {filename}: no such '
                                         'file')
-    safe_only = safe_only or os.environ.get(STRICT_LOAD_ENV, '0') == '1'
+    mode = 'weights_only'
     try:
-        with _safe_globals_context():
-            ckpt = torch.load(filename, map_location='cpu', weights_only=True)
-        mode = 'weights_only'
-    except pickle.UnpicklingError as err:
-        if safe_only:
-            raise CheckpointConversionError(
-                f'{filename}: refused, the safe loader (weights_only=True) '
-                f'cannot read it and full unpickling is off '
-                f'(--safe-only or {STRICT_LOAD_ENV}=1): {err}') from err
-        ckpt = None
-        safe_error = err
-    except Exception as err:  # corrupt data fails in many ways
-        raise _unreadable(filename, err) from err
-    if ckpt is None:
         try:
-            ckpt = torch.load(filename, map_location='cpu', weights_only=False)
-        except Exception as err:  # any unpickling failure means unreadable
-            raise _unreadable(filename, err) from err
-        mode = 'full_unpickle'
-        warnings.warn(
-            f'{filename} needs full unpickling (weights_only=False), which '
-            'can run code stored in the file; done because you named the '
-            f'file. Safe loader said: {str(safe_error).splitlines()[0]}')
+            ckpt = load_checkpoint_file(
+                filename, map_location='cpu', allow_unsafe=False)
+        except UnsafeCheckpointError:
+            if not unsafe_load_allowed(allow_unsafe):
+                raise
+            mode = 'full_unpickle'
+            ckpt = load_checkpoint_file(
+                filename, map_location='cpu', allow_unsafe=True)
+    except UnsafeCheckpointError as err:
+        raise CheckpointConversionError(str(err)) from err
+    except Exception as err:  # corrupt data fails in many ways
+        raise CheckpointConversionError(f'cannot read {filename}: '
+                                        f'{err}') from err
 
     if isinstance(ckpt, dict) and isinstance(ckpt.get('state_dict'), dict):
         state_dict, meta = ckpt['state_dict'], ckpt.get('meta') or {}
@@ -290,142 +235,6 @@ def convert_state_dict(
                 'STGCN++ or CTR-GCN, cannot be converted onto ACLGCN)',
                 unmapped))
     return converted, source_format
-
-
-def _branch_cfg(keys: set, prefix: str, state: Dict) -> Any:
-    if prefix + 'weight' in keys:
-        return '1x1'
-    conv = prefix + '3.conv.weight'
-    if conv in keys:
-        # The dilation leaves no trace in the shapes; 1 is a placeholder.
-        return (int(state[conv].shape[2]), 1)
-    return ('max', 3)
-
-
-def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
-    """A ``RecognizerGCN`` config with the shapes of a converted checkpoint.
-
-    ``ACLGCN``'s widths, number of subsets, ``gcn_ratio``, input norm and
-    TCN branches, and the head's classes and projections, are read from
-    the weights. Temporal strides and dilations leave no trace in shapes:
-    ``down_stages`` lists the blocks with a residual convolution (right for
-    ACLNet's and DG-STGCN's settings, where widening and striding coincide)
-    and the TCN branches are ACLNet's whenever their shapes agree; otherwise
-    the dilations are placeholders. The config serves to check keys and
-    shapes; run the network with its matching config.
-
-    Args:
-        state_dict (dict[str, Tensor]): A state dict with our names.
-
-    Returns:
-        dict: The model config.
-
-    Raises:
-        CheckpointConversionError: If the keys that fix the structure are
-            missing.
-    """
-    keys = set(state_dict)
-    needed = [
-        'backbone.gcn.0.gcn.A', 'backbone.gcn.0.gcn.pre.0.weight',
-        'backbone.gcn.0.gcn.post.weight', 'cls_head.fc.weight'
-    ]
-    absent = [k for k in needed if k not in keys]
-    if absent:
-        raise CheckpointConversionError(
-            _listing('missing keys that fix the network structure', absent))
-    num_subsets, num_joints = state_dict['backbone.gcn.0.gcn.A'].shape[:2]
-    blocks = sorted({
-        int(m.group(1))
-        for m in (re.match(r'backbone\.gcn\.(\d+)\.', k) for k in keys) if m
-    })
-    widths = []
-    for b in range(blocks[-1] + 1):
-        pre = state_dict.get(f'backbone.gcn.{b}.gcn.pre.0.weight')
-        post = state_dict.get(f'backbone.gcn.{b}.gcn.post.weight')
-        if pre is None or post is None:
-            widths.append(None)
-        else:
-            widths.append((int(pre.shape[1]), int(post.shape[0])))
-    in_channels, base_channels = widths[0]
-    first_block = in_channels != base_channels
-    offset = 1 if first_block else 2  # stage number of block 0
-    inflate, down = [], []
-    for b, width in enumerate(widths):
-        stage = b + offset
-        if width is None or stage == 1:
-            continue
-        if width[0] != width[1]:
-            inflate.append(stage)
-        if f'backbone.gcn.{b}.residual.conv.weight' in keys:
-            down.append(stage)
-    ch_ratio = 2
-    if inflate:
-        b = inflate[0] - offset
-        ch_ratio = widths[b][1] / widths[b][0]
-    mid = state_dict['backbone.gcn.0.gcn.pre.0.weight'].shape[0] // num_subsets
-    ms_cfg = []
-    j = 0
-    while any(k.startswith(f'backbone.gcn.0.tcn.branches.{j}.') for k in keys):
-        ms_cfg.append(
-            _branch_cfg(keys, f'backbone.gcn.0.tcn.branches.{j}.', state_dict))
-        j += 1
-    if ms_cfg == [(3, 1)] * 4 + [('max', 3), '1x1']:
-        ms_cfg = list(_REFERENCE_MS_CFG)  # the only setting ACLNet uses
-    data_bn = state_dict.get('backbone.data_bn.weight')
-    data_bn_type = None
-    if data_bn is not None:
-        data_bn_type = ('VC' if data_bn.numel() == in_channels *
-                        num_joints else 'MVC')
-    layout = _LAYOUT_BY_JOINTS.get(int(num_joints))
-    if layout is None or layout not in list_layouts():
-        layout = dict(num_node=int(num_joints), inward=(), center=0)
-    backbone = dict(
-        type='ACLGCN',
-        graph_cfg=dict(layout=layout),
-        in_channels=in_channels,
-        base_channels=base_channels,
-        ch_ratio=ch_ratio,
-        num_stages=len(widths) + (0 if first_block else 1),
-        inflate_stages=tuple(inflate),
-        down_stages=tuple(down),
-        data_bn_type=data_bn_type,
-        num_subsets=int(num_subsets),
-        gcn_ratio=mid / base_channels,
-        ms_cfg=tuple(ms_cfg),
-        with_topology=True)
-
-    fc = state_dict['cls_head.fc.weight']
-    # The classifier reads the last block's output: take its width from
-    # there, so that a classifier of another width is a mismatch.
-    num_classes = int(fc.shape[0])
-    head_in = next(w[1] for w in reversed(widths) if w is not None)
-    head = dict(
-        type='ACLNetHead',
-        num_classes=num_classes,
-        in_channels=head_in,
-        num_nodes=int(num_joints),
-        loss_inter=None,
-        loss_intra=None)
-    inter = state_dict.get('cls_head.loss_inter.proj.weight')
-    intra = state_dict.get('cls_head.loss_intra.proj.weight')
-    proj = inter if inter is not None else intra
-    if proj is not None:
-        head['feature_source'] = ('embedding' if proj.shape[1] == head_in
-                                  and head_in != num_joints**2 else 'topology')
-    if inter is not None:
-        # Hyper-parameters leave no trace in the weights; only the
-        # neighbourhood has to fit in the number of classes.
-        head['loss_inter'] = dict(
-            type='AffinityContrastiveLoss',
-            proj_channels=int(inter.shape[0]),
-            num_neighbors=min(10, num_classes - 1))
-    if intra is not None:
-        queue = _REFERENCE_QUEUE.get((int(intra.shape[1]), num_classes), 512)
-        head['loss_intra'] = dict(
-            type='MarginContrastiveLoss',
-            proj_channels=int(intra.shape[0]),
-            queue_size=queue)
-    return dict(type='RecognizerGCN', backbone=backbone, cls_head=head)
 
 
 def _fresh_keys(model: nn.Module, source_format: str) -> List[str]:
@@ -544,7 +353,7 @@ def convert_checkpoint(src: str,
                        dst: Optional[str] = None,
                        config: Optional[str] = None,
                        drop_losses: bool = False,
-                       safe_only: bool = False) -> Dict:
+                       allow_unsafe: Optional[bool] = None) -> Dict:
     """Convert ``src`` and (when ``dst`` is given) write it.
 
     Args:
@@ -556,8 +365,9 @@ def convert_checkpoint(src: str,
         drop_losses (bool): Drop the loss projections (for a head without
             contrastive losses, e.g. MMAction2's ``GCNHead``).
             Defaults to False.
-        safe_only (bool): Never fall back to full unpickling.
-            Defaults to False.
+        allow_unsafe (bool, optional): Allow full unpickling of ``src``
+            (prints a warning); None defers to
+            ``ACLNET_MM_ALLOW_UNSAFE_LOAD``. Defaults to None.
 
     Returns:
         dict: ``checkpoint`` (what is written), ``model`` (the target,
@@ -567,7 +377,7 @@ def convert_checkpoint(src: str,
         CheckpointConversionError: See :func:`load_source_checkpoint`,
             :func:`convert_state_dict` and :func:`check_against_model`.
     """
-    source, source_meta, load_mode = load_source_checkpoint(src, safe_only)
+    source, source_meta, load_mode = load_source_checkpoint(src, allow_unsafe)
     converted, source_format = convert_state_dict(source)
     if drop_losses:
         converted = OrderedDict((k, v) for k, v in converted.items()
@@ -577,7 +387,10 @@ def convert_checkpoint(src: str,
         model_cfg = Config.fromfile(config).model
         inferred = None
     else:
-        model_cfg = inferred = infer_model_cfg(converted)
+        try:
+            model_cfg = inferred = infer_model_cfg(converted)
+        except ValueError as err:
+            raise CheckpointConversionError(str(err)) from err
     model = _build_model(model_cfg)
     full, fresh = check_against_model(converted, model, source_format)
 
@@ -641,9 +454,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="drop the contrastive losses' projection layers (for a "
         'target head without these losses)')
     parser.add_argument(
-        '--safe-only',
+        '--unsafe-load',
         action='store_true',
-        help='never fall back to full unpickling (weights_only=False)')
+        help='read a source that only full unpickling (weights_only=False) '
+        'can read; this runs any code stored in it, so only for files you '
+        'trust')
     return parser.parse_args(argv)
 
 
@@ -652,7 +467,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
         result = convert_checkpoint(args.src, args.dst, args.config,
-                                    args.drop_losses, args.safe_only)
+                                    args.drop_losses, args.unsafe_load or None)
     except CheckpointConversionError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

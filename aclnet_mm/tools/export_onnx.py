@@ -10,22 +10,26 @@ map. Batch and time are dynamic axes.
 Example::
 
     python tools/deployment/export_onnx.py CONFIG CKPT --output model.onnx \\
-        --num-frames 100 --num-person 2 --softmax
+        --softmax --verify
+
+Persons, clip length, joints and channels come from the config's test
+pipeline and backbone (:func:`export_shape`); ``--num-person`` /
+``--num-frames`` override them.
 
 The exported graph takes ``keypoint`` of shape ``(N, M, T, V, C)``, i.e.
 the output of ``FormatGCNInput`` for one clip, and returns ``scores``
 ``(N, num_classes)`` (logits, or probabilities with ``--softmax``).
 """
 import argparse
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from torch import Tensor, nn
 
 __all__ = [
-    'SkeletonClassifier', 'build_classifier', 'export_onnx', 'parse_args',
-    'main'
+    'SkeletonClassifier', 'build_classifier', 'export_onnx', 'export_shape',
+    'verify_onnx', 'parse_args', 'main'
 ]
 
 
@@ -112,6 +116,93 @@ def export_onnx(model: nn.Module,
     return output
 
 
+def export_shape(cfg: Config) -> Dict[str, int]:
+    """The ``(M, T, V, C)`` of one clip, as the config's test pipeline
+    makes it.
+
+    Persons come from the pipeline's ``FormatGCNInput`` (its contract's
+    ``persons_arg``), the clip length from its frame sampler
+    (``clip_len_arg``), the joints from the graph layout and the channels
+    from the backbone's ``in_channels`` (given, or its class default).
+
+    Args:
+        cfg (Config): The model's config.
+
+    Returns:
+        dict: ``num_person``, ``num_frames``, ``num_joints`` and
+        ``in_channels``.
+    """
+    from aclnet_mm.apis.inference import _test_pipeline_cfg
+    from aclnet_mm.datasets.contract import pipeline_expectations
+    from aclnet_mm.datasets.validation import default_in_channels
+    from aclnet_mm.models.utils.graph import get_layout
+    if cfg.model.get('cls_head') is None:
+        raise ValueError(f'{cfg.model.type} has no classification head '
+                         '(cls_head) to export: export the config that '
+                         'classifies with it (e.g. the linear evaluation of a '
+                         'self-supervised encoder)')
+    pipe = pipeline_expectations(_test_pipeline_cfg(cfg))
+    backbone = cfg.model.get('backbone') or {}
+    layout = (backbone.get('graph_cfg') or {}).get('layout')
+    if layout is None:
+        layout = pipe['ske_dataset']
+    # Backbones without a graph (e.g. the AS-CAL LSTM) name their joints.
+    num_joints = backbone.get('num_joints')
+    if num_joints is None and layout is not None:
+        num_joints = get_layout(layout).num_node
+    missing = [
+        what for what, value in (('the number of persons (FormatGCNInput '
+                                  'num_person)', pipe['num_person']),
+                                 ('the clip length (UniformSampleFrames '
+                                  'clip_len)', pipe['clip_len']),
+                                 ('the joints (graph_cfg.layout)', num_joints))
+        if value is None
+    ]
+    if missing:
+        raise ValueError(f'cannot tell {", ".join(missing)} from the test '
+                         'pipeline and backbone of the config; give them '
+                         'with --num-person / --num-frames')
+    channels = default_in_channels(backbone)
+    return dict(
+        num_person=int(pipe['num_person']),
+        num_frames=int(pipe['clip_len']),
+        num_joints=int(num_joints),
+        in_channels=int(channels if channels is not None else 3))
+
+
+def verify_onnx(classifier: nn.Module,
+                output: str,
+                shape: Dict[str, int],
+                batch_size: int = 2,
+                seed: int = 0) -> float:
+    """Largest ``|onnx - torch|`` on a random batch of the export shape.
+
+    Args:
+        classifier (nn.Module): The exported module.
+        output (str): The ``.onnx`` file.
+        shape (dict): From :func:`export_shape`.
+        batch_size (int): Batch of the check (dynamic axis). Defaults to 2.
+        seed (int): Seed of the input. Defaults to 0.
+
+    Returns:
+        float: The largest absolute difference.
+    """
+    import onnxruntime as ort
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(
+        batch_size,
+        shape['num_person'],
+        shape['num_frames'],
+        shape['num_joints'],
+        shape['in_channels'],
+        generator=generator)
+    with torch.no_grad():
+        ref = classifier(x).numpy()
+    sess = ort.InferenceSession(output, providers=['CPUExecutionProvider'])
+    got = sess.run(None, {'keypoint': x.numpy()})[0]
+    return float(abs(got - ref).max())
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line of the export tool."""
     parser = argparse.ArgumentParser(
@@ -120,11 +211,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('checkpoint', nargs='?', help='checkpoint file')
     parser.add_argument('--output', default='model.onnx')
     parser.add_argument(
-        '--num-frames', type=int, default=100, help='example T (dynamic)')
+        '--num-frames',
+        type=int,
+        help='example T (dynamic; default: the clip length of the test '
+        'pipeline)')
     parser.add_argument(
         '--num-person',
         type=int,
-        help="M (default: the backbone's num_person, else 1)")
+        help='M (default: FormatGCNInput num_person of the test pipeline)')
     parser.add_argument('--opset', type=int, default=17)
     parser.add_argument(
         '--softmax', action='store_true', help='output probabilities')
@@ -137,35 +231,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
     """Run the tool; return the path of the ONNX file."""
-    from aclnet_mm.apis import init_recognizer, model_expectations
+    from aclnet_mm.apis import init_recognizer
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     recognizer = init_recognizer(cfg, args.checkpoint, device='cpu')
-    expect = model_expectations(cfg)
-    backbone_cfg = cfg.model.backbone
-    num_person = args.num_person or backbone_cfg.get('num_person', 1)
-    channels = backbone_cfg.get('in_channels', expect['in_channels'] or 3)
+    shape = export_shape(cfg)
+    if args.num_person is not None:
+        shape['num_person'] = args.num_person
+    if args.num_frames is not None:
+        shape['num_frames'] = args.num_frames
     classifier = build_classifier(recognizer, args.softmax)
-    export_onnx(
-        classifier,
-        args.output,
-        num_person=num_person,
-        num_frames=args.num_frames,
-        num_joints=expect['num_joints'] or 25,
-        in_channels=channels,
-        opset=args.opset)
-    print(f'exported {args.output}')
+    export_onnx(classifier, args.output, opset=args.opset, **shape)
+    print(f'exported {args.output} for (N, M, T, V, C) = (N, '
+          f'{shape["num_person"]}, {shape["num_frames"]}, '
+          f'{shape["num_joints"]}, {shape["in_channels"]})')
     if args.verify:
-        import numpy as np
-        import onnxruntime as ort
-        x = torch.randn(2, num_person, args.num_frames, expect['num_joints']
-                        or 25, channels)
-        with torch.no_grad():
-            ref = classifier(x).numpy()
-        sess = ort.InferenceSession(
-            args.output, providers=['CPUExecutionProvider'])
-        got = sess.run(None, {'keypoint': x.numpy()})[0]
-        print(f'max |onnx - torch| = {np.abs(got - ref).max():.2e}')
+        error = verify_onnx(classifier, args.output, shape)
+        print(f'max |onnx - torch| = {error:.2e}')
     return args.output
 
 

@@ -3,6 +3,7 @@
 import datetime
 import os
 import os.path as osp
+import warnings
 from typing import Optional
 
 import torch
@@ -12,7 +13,8 @@ from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
 
 __all__ = [
-    'set_local_rank', 'setup_cpu_distributed', 'set_work_dir', 'build_runner'
+    'set_local_rank', 'setup_cpu_distributed', 'set_work_dir', 'build_runner',
+    'quiet_other_ranks'
 ]
 
 # ``MMDistributedDataParallel`` defaults that MMEngine's Runner uses when the
@@ -28,6 +30,23 @@ def set_local_rank(local_rank: int) -> None:
     ``torch.distributed.launch`` passes the rank as an argument instead.
     """
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def quiet_other_ranks() -> bool:
+    """Show Python warnings on rank 0 only in a distributed launch.
+
+    Every rank runs the same code, so each warning would otherwise be
+    printed once per process. The launcher's ``RANK`` decides (torchrun,
+    SLURM's ``SLURM_PROCID``); a single process keeps its warnings.
+
+    Returns:
+        bool: Whether this process was silenced.
+    """
+    rank = os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0'))
+    if rank.isdigit() and int(rank) > 0:
+        warnings.simplefilter('ignore')
+        return True
+    return False
 
 
 def _is_ddp_wrapper(wrapper_type) -> bool:
@@ -118,9 +137,12 @@ def build_runner(cfg: Config) -> Runner:
 
     Returns:
         Runner: ``RUNNERS.build(cfg)`` when the config names a
-        ``runner_type``, MMEngine's :class:`Runner` otherwise.
+        ``runner_type``, else our
+        :class:`~aclnet_mm.engine.runner.SafeCheckpointRunner` (checked
+        auto-resume, safe checkpoint loading).
     """
     if 'runner_type' in cfg:
         from mmaction.registry import RUNNERS
         return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    from aclnet_mm.engine.runner import SafeCheckpointRunner
+    return SafeCheckpointRunner.from_cfg(cfg)

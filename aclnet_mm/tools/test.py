@@ -7,14 +7,19 @@ per-sample predictions (MMEngine's ``DumpResults``: a list of dicts with
 ``python -m aclnet_mm.tools.test`` as well.
 """
 import argparse
+import os
 from typing import Optional, Sequence
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-# Importing this module imports ``aclnet_mm`` first (shims, registration).
+# Importing this module imports ``aclnet_mm`` first (registration).
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
-from .launch import (build_runner, set_local_rank, set_work_dir,
-                     setup_cpu_distributed)
+from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.config_scope import load_config
+from .config_defaults import fill_dataset_expectations
+from .launch import (build_runner, quiet_other_ranks, set_local_rank,
+                     set_work_dir, setup_cpu_distributed)
 
 __all__ = ['parse_args', 'merge_args', 'add_dump_metric', 'main']
 
@@ -45,6 +50,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='load a checkpoint that only full unpickling '
+        '(weights_only=False) can read; this runs any code stored in it, '
+        'so only for files you trust')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     set_local_rank(args.local_rank)
@@ -98,18 +109,33 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     # Testing loads weights only; never resume optimiser or loop state.
     cfg.resume = False
+    # Nor build the training parts: a test config may hold some of them
+    # (a dataset fragment's train_dataloader without a schedule), which
+    # MMEngine's Runner refuses unless all or none are given.
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):
+        cfg[key] = None
     return cfg
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/test.py``."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    quiet_other_ranks()
+    if args.unsafe_load:
+        # Read by the runner's checkpoint loading, in this process only.
+        os.environ[UNSAFE_LOAD_ENV] = '1'
+    cfg = merge_args(load_config(args.config), args)
+    # The test set is checked against the model, as in training.
+    fill_dataset_expectations(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    # A worker killed by a signal is re-raised naming its sample.
-    with naming_dead_workers(runner):
-        runner.test()
+    try:
+        # A worker killed by a signal is re-raised naming its sample.
+        with naming_dead_workers(runner):
+            runner.test()
+    except DatasetValidationError as err:
+        raise SystemExit(f'{args.config}: test refused: {err}') from err
 
 
 if __name__ == '__main__':

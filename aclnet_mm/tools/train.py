@@ -6,14 +6,21 @@ commands written for MMAction2, ``tools/dist_train.sh`` and ``mim train``
 work unchanged. Run it as ``python -m aclnet_mm.tools.train`` as well.
 """
 import argparse
+import os
 from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
 
-# Importing this module imports ``aclnet_mm`` first (shims, registration).
+# Importing this module imports ``aclnet_mm`` first (registration).
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
-from .launch import (build_runner, set_local_rank, set_work_dir,
-                     setup_cpu_distributed)
+from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.config_scope import load_config
+from .config_defaults import (add_non_finite_loss_hook, fill_aclnet_settings,
+                              fill_dataset_expectations, fill_head_num_nodes)
+from .launch import (build_runner, quiet_other_ranks, set_local_rank,
+                     set_work_dir, setup_cpu_distributed)
 
 __all__ = ['parse_args', 'merge_args', 'run_tests_after_train', 'main']
 
@@ -75,6 +82,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='none',
         help='job launcher')
     # ``torch.distributed.launch`` passes ``--local-rank``; torchrun does not.
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='load a checkpoint that only full unpickling '
+        '(weights_only=False) can read; this runs any code stored in it, '
+        'so only for files you trust')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     set_local_rank(args.local_rank)
@@ -144,6 +157,21 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                          f'{sorted(unknown)}')
     if tests:
         cfg.test_after_train = tuple(tests)
+
+    # What the config leaves out: datasets check their pickle against the
+    # model, a non-finite loss stops, a resumed run keeps its LR schedule
+    # consistent, ACLNet settings follow from the data.
+    fill_dataset_expectations(cfg)
+    fill_head_num_nodes(cfg)
+    add_non_finite_loss_hook(cfg)
+    if cfg.get('resume'):
+        hooks = list(cfg.get('custom_hooks') or [])
+        if not any(
+                isinstance(h, dict) and h.get('type') == 'ResumeScheduleHook'
+                for h in hooks):
+            hooks.append(dict(type='ResumeScheduleHook'))
+        cfg.custom_hooks = hooks
+    fill_aclnet_settings(cfg, MMLogger.get_current_instance())
     return cfg
 
 
@@ -188,17 +216,25 @@ def run_tests_after_train(runner, which: Sequence[str]) -> dict:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/train.py``."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    quiet_other_ranks()
+    if args.unsafe_load:
+        # Read by the runner's checkpoint loading, in this process only.
+        os.environ[UNSAFE_LOAD_ENV] = '1'
+    cfg = merge_args(load_config(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    # A worker killed by a signal is re-raised naming its sample.
-    with naming_dead_workers(runner):
-        runner.train()
-        # The last weights first: the best checkpoint replaces them.
-        which = sorted(
-            cfg.get('test_after_train', ()), key=_TEST_AFTER_TRAIN.index)
-        if which:
-            run_tests_after_train(runner, which)
+    try:
+        # A worker killed by a signal is re-raised naming its sample.
+        with naming_dead_workers(runner):
+            runner.train()
+            # The last weights first: the best checkpoint replaces them.
+            which = sorted(
+                cfg.get('test_after_train', ()), key=_TEST_AFTER_TRAIN.index)
+            if which:
+                run_tests_after_train(runner, which)
+    except DatasetValidationError as err:
+        # The validator's report says it all; no traceback needed.
+        raise SystemExit(f'{args.config}: training refused: {err}') from err
 
 
 if __name__ == '__main__':

@@ -6,24 +6,27 @@ the final name (``epoch_3.pth``) with ``'wb'`` and writes the bytes in
 place, with no ``fsync``. A process killed in the middle (``SIGKILL``, the
 OOM killer, a pre-empted job) leaves a truncated file under a final
 checkpoint name, and a power loss can do the same to a file that
-``last_checkpoint`` already names. ``tools/test.py epoch_3.pth``,
-``--resume epoch_3.pth`` or a later auto-resume then meet a half file.
+``last_checkpoint`` already names.
 
-Two shims, applied when ``aclnet_mm`` is imported, close that gap:
+Both gaps are closed through MMEngine's extension points, nothing of
+MMEngine is replaced:
 
-* :func:`atomic_put` replaces ``LocalBackend.put``: the bytes go to a
-  hidden temporary file in the same directory, are ``fsync``-ed, and
-  ``os.replace`` renames it to the final name (atomic on POSIX and
-  Windows), so a final name only ever holds a complete file;
-* :func:`find_latest_complete_checkpoint` replaces MMEngine's
-  ``find_latest_checkpoint`` (auto-resume). It checks the checkpoint that
-  ``last_checkpoint`` names (zip structure and every member's CRC-32) and,
-  when that file is missing, truncated or corrupted (written before these
-  shims, or by another tool), falls back to the latest complete
-  ``epoch_N.pth`` / ``iter_N.pth`` before it with a warning that names the
-  bad file. Falling back loses at most one checkpoint interval; refusing
-  would make the user delete the file by hand to get the same result.
-  When no complete checkpoint is left it refuses, naming the files.
+* :class:`AtomicLocalBackend` is a file backend registered under the name
+  ``'aclnet_atomic_local'`` (:data:`ATOMIC_BACKEND`). Our runtime fragment
+  selects it with ``default_hooks.checkpoint.backend_args``, so every
+  checkpoint the ``CheckpointHook`` saves, and every
+  ``runner.save_checkpoint(..., backend_args=<the hook's>)``, goes to a
+  hidden temporary file in the same directory, is ``fsync``-ed and renamed
+  over the final name (atomic on POSIX and Windows);
+* :func:`find_latest_complete_checkpoint` is what
+  :class:`~aclnet_mm.engine.runner.SafeCheckpointRunner` auto-resumes from.
+  It checks the checkpoint that ``last_checkpoint`` names (zip structure
+  and every member's CRC-32) and, when that file is missing, truncated or
+  corrupted (written before, or by another tool), falls back to the latest
+  complete ``epoch_N.pth`` / ``iter_N.pth`` before it with a warning that
+  names the bad file. Falling back loses at most one checkpoint interval;
+  refusing would make the user delete the file by hand to get the same
+  result. When no complete checkpoint is left it refuses, naming the files.
 
 The ``last_checkpoint`` pointer itself is still written in place by
 ``CheckpointHook``; a kill inside that (one small write) leaves it empty,
@@ -36,18 +39,20 @@ import re
 import zipfile
 from typing import Dict, List, Optional, Tuple, Union
 
+from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import print_log
 
 __all__ = [
-    'atomic_put', 'checkpoint_problem', 'find_latest_complete_checkpoint',
-    'install_atomic_put', 'install_checked_resume', 'apply_all'
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'atomic_write',
+    'checkpoint_problem', 'find_latest_complete_checkpoint'
 ]
 
 #: Names ``CheckpointHook`` gives to the checkpoints it resumes from.
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
-#: ``LocalBackend.put`` as MMEngine defines it, kept for comparison.
-MMENGINE_PUT = None
+#: Name of :class:`AtomicLocalBackend` in MMEngine's backend table; select it
+#: with ``backend_args=dict(backend=ATOMIC_BACKEND)``.
+ATOMIC_BACKEND = 'aclnet_atomic_local'
 
 
 def _fsync_dir(dirname: str) -> None:
@@ -61,13 +66,13 @@ def _fsync_dir(dirname: str) -> None:
         os.close(fd)
 
 
-def atomic_put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
+def atomic_write(obj: bytes, filepath: Union[str, os.PathLike]) -> None:
     """Write ``obj`` to ``filepath`` so that it appears whole or not at all.
 
-    A drop-in for ``LocalBackend.put``: the directory is created as there.
-    The temporary name is fixed (``.<name>.tmp``), so a leftover of a killed
-    write is overwritten by the next save of the same file. MMEngine saves
-    checkpoints on the main process only, so one writer per file holds.
+    The directory is created if needed. The temporary name is fixed
+    (``.<name>.tmp``), so a leftover of a killed write is overwritten by
+    the next save of the same file. MMEngine saves checkpoints on the main
+    process only, so one writer per file holds.
 
     Args:
         obj (bytes): Data to write.
@@ -92,19 +97,26 @@ def atomic_put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
     _fsync_dir(dirname)
 
 
-def install_atomic_put() -> bool:
-    """Replace ``LocalBackend.put`` by :func:`atomic_put`.
+@register_backend(ATOMIC_BACKEND)
+class AtomicLocalBackend(LocalBackend):
+    """MMEngine's local backend whose writes are atomic and durable.
 
-    Returns:
-        bool: Whether it was installed now (``False`` if already there).
+    Everything but :meth:`put` and :meth:`put_text` is
+    :class:`~mmengine.fileio.LocalBackend`'s. Selected per hook, e.g.
+    ``default_hooks.checkpoint.backend_args=dict(backend='aclnet_atomic_local')``
+    in our runtime fragment.
     """
-    global MMENGINE_PUT
-    from mmengine.fileio.backends.local_backend import LocalBackend
-    if LocalBackend.put is atomic_put:
-        return False
-    MMENGINE_PUT = LocalBackend.put
-    LocalBackend.put = atomic_put
-    return True
+
+    def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
+        """Write bytes atomically, see :func:`atomic_write`."""
+        atomic_write(obj, filepath)
+
+    def put_text(self,
+                 obj: str,
+                 filepath: Union[str, os.PathLike],
+                 encoding: str = 'utf-8') -> None:
+        """Write text atomically, see :func:`atomic_write`."""
+        atomic_write(obj.encode(encoding), filepath)
 
 
 #: Checkpoints found complete, with the (size, mtime, inode) they had then.
@@ -186,7 +198,7 @@ def _earlier_checkpoints(named: str, work_dir: str) -> List[str]:
 def find_latest_complete_checkpoint(path: str) -> Optional[str]:
     """The latest complete checkpoint to auto-resume from.
 
-    A drop-in for ``mmengine.runner.find_latest_checkpoint``: it reads
+    A checked ``mmengine.runner.find_latest_checkpoint``: it reads
     ``<path>/last_checkpoint`` and returns ``None`` when there is none, as
     MMEngine does, but checks the file it names with
     :func:`checkpoint_problem` and falls back to an earlier complete one,
@@ -233,36 +245,3 @@ def find_latest_complete_checkpoint(path: str) -> Optional[str]:
         f'Cannot auto-resume from {path}: {what} {problem}, and no earlier '
         f'complete checkpoint is there{details}. Delete the broken files '
         'to train from scratch, or pass --resume PATH.')
-
-
-def install_checked_resume() -> int:
-    """Make MMEngine's auto-resume use :func:`find_latest_complete_checkpoint`.
-
-    ``Runner`` and ``FlexibleRunner`` imported ``find_latest_checkpoint``
-    by name, and the strategies import it from ``mmengine.runner`` when
-    they resume, so every one of these bindings is replaced.
-
-    Returns:
-        int: Number of bindings replaced now.
-    """
-    import importlib
-    replaced = 0
-    for module_name in ('mmengine.runner', 'mmengine.runner.checkpoint',
-                        'mmengine.runner.runner',
-                        'mmengine.runner._flexible_runner'):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        current = getattr(module, 'find_latest_checkpoint', None)
-        if current is None or current is find_latest_complete_checkpoint:
-            continue
-        module.find_latest_checkpoint = find_latest_complete_checkpoint
-        replaced += 1
-    return replaced
-
-
-def apply_all() -> None:
-    """Install both shims; safe to call more than once."""
-    install_atomic_put()
-    install_checked_resume()

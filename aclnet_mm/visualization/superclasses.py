@@ -177,11 +177,10 @@ def plot_confusion_statistics(
     Returns:
         np.ndarray: The matrix.
     """
-    from aclnet_mm.utils.compat import load_local_checkpoint
+    from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
-    # Safe loader first, full unpickling only as the user-named fallback
-    # (docs/reliability.md, trust boundary).
-    ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
+    # The package's loading policy (docs/reliability.md, trust boundary).
+    ckpt = load_checkpoint_file(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     if key not in state:
         raise KeyError(

@@ -2,19 +2,29 @@
 # Runtime shared by every aclnet-mm config. It mirrors MMAction2's own
 # default runtime but lives here, so that configs do not need the
 # ``mmaction::`` scope (which breaks with setuptools >= 82 on mmengine
-# 0.10.7) and so that ``aclnet_mm`` is always imported (shims and module
+# 0.10.7) and so that ``aclnet_mm`` is always imported (module
 # registration) before the Runner builds anything.
 default_scope = 'mmaction'
 
 custom_imports = dict(imports=['aclnet_mm'], allow_failed_imports=False)
+
+# Checked auto-resume, safe checkpoint loading and plain-data checkpoints
+# (aclnet_mm/engine/runner); MMAction2's tools/train.py and `mim train`
+# build it too, as they honour `runner_type`.
+runner_type = 'SafeCheckpointRunner'
 
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # Atomic, fsynced checkpoint files (aclnet_mm/utils/atomic_checkpoint).
     checkpoint=dict(
-        type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+        type='CheckpointHook',
+        interval=1,
+        save_best='auto',
+        max_keep_ckpts=3,
+        backend_args=dict(backend='aclnet_atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 

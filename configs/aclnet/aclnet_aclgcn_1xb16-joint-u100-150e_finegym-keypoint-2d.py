@@ -14,16 +14,13 @@ _base_ = [
 model = dict(
     backbone=dict(in_channels=3, graph_cfg=dict(layout='coco_new')),
     cls_head=dict(
-        num_classes=99,
-        num_nodes=20,
-        loss_inter=dict(num_classes=99),
-        loss_intra=dict(queue_size=1024)))
+        num_classes=99, num_nodes=20, loss_intra=dict(queue_size=1024)))
 
 # Confusion statistics from epoch 30, the inter-class loss from epoch 31,
 # superclasses rebuilt at each epoch start; step temperature schedule.
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=30, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]
 # Best top-1 on the carved validation split (not on the test split).
 default_hooks = dict(

@@ -17,20 +17,16 @@ model = dict(
         feature_source='topology',
         loss_inter=dict(
             type='AffinityContrastiveLoss',
-            num_classes=num_classes,
             num_neighbors=4,
             overlap_thr=2,
-            size_thresholds=(4, 8)),
+            size_thresholds=(4, 8),
+            temperature_policy=dict(type='StepTemperature')),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=256),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1))
 
 custom_hooks = [
-    dict(
-        type='SuperclassRefreshHook',
-        start_epoch=6,
-        interval=1,
-        class_names='data/embedded/body25_2d_classes.txt'),
-    dict(
-        type='TemperatureScheduleHook', policy='step', size_thresholds=(4, 8)),
+    # Class names come from the pickle's "classes" (dataset metainfo).
+    dict(type='SuperclassRefreshHook', start_epoch=6, interval=1),
+    dict(type='TemperatureScheduleHook'),
 ]

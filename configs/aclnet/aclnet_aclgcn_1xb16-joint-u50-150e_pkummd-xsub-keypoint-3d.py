@@ -14,16 +14,13 @@ _base_ = [
 model = dict(
     backbone=dict(in_channels=3, graph_cfg=dict(layout='nturgb+d')),
     cls_head=dict(
-        num_classes=51,
-        num_nodes=25,
-        loss_inter=dict(num_classes=51),
-        loss_intra=dict(queue_size=512)))
+        num_classes=51, num_nodes=25, loss_intra=dict(queue_size=512)))
 
 # Confusion statistics from epoch 30, the inter-class loss from epoch 31,
 # superclasses rebuilt at each epoch start; step temperature schedule.
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=30, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]
 # Best top-1 on the carved validation split (not on the test split).
 default_hooks = dict(

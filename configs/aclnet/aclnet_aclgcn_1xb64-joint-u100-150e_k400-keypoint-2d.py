@@ -14,10 +14,7 @@ _base_ = [
 model = dict(
     backbone=dict(in_channels=3, graph_cfg=dict(layout='coco_new')),
     cls_head=dict(
-        num_classes=400,
-        num_nodes=20,
-        loss_inter=dict(num_classes=400),
-        loss_intra=dict(queue_size=2048)))
+        num_classes=400, num_nodes=20, loss_intra=dict(queue_size=2048)))
 
 # The reference's K400 recipe: batch 64 at lr 0.1 on one GPU.
 optim_wrapper = dict(optimizer=dict(lr=0.1))
@@ -27,7 +24,7 @@ auto_scale_lr = dict(enable=False, base_batch_size=64)
 # superclasses rebuilt at each epoch start; step temperature schedule.
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=30, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]
 # Best top-1 on the carved validation split (not on the test split).
 default_hooks = dict(

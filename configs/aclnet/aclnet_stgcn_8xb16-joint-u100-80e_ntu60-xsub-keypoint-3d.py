@@ -16,17 +16,17 @@ model = dict(
         num_classes=60,
         in_channels=256,
         feature_source='embedding',
-        loss_inter=dict(type='AffinityContrastiveLoss', num_classes=60),
+        loss_inter=dict(type='AffinityContrastiveLoss'),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1))
 
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=4, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]
 
-# MMAction2's data sets and pipelines, named: SampleNamingPoseDataset is
+# MMAction2's data sets and pipelines, named: SkeletonPoseDataset is
 # PoseDataset whose loading errors name the sample, and 'frame_dir' is
 # packed too (PackActionInputs' default meta keys plus the sample's name).
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'frame_dir')
@@ -34,7 +34,7 @@ pack = [dict(type='PackActionInputs', meta_keys=pack_meta_keys)]
 train_pipeline = _base_.train_pipeline[:-1] + pack
 val_pipeline = _base_.val_pipeline[:-1] + pack
 test_pipeline = _base_.test_pipeline[:-1] + pack
-named = 'SampleNamingPoseDataset'
+named = 'SkeletonPoseDataset'
 train_dataloader = dict(
     dataset=dict(dataset=dict(type=named, pipeline=train_pipeline)))
 val_dataloader = dict(dataset=dict(type=named, pipeline=val_pipeline))

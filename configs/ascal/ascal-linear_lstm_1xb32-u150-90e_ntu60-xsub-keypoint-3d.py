@@ -41,7 +41,7 @@ model = dict(
     cls_head=dict(
         type='GCNHead', num_classes=num_classes, in_channels=256, dropout=0.))
 
-dataset_type = 'ClassFractionPoseDataset'
+dataset_type = 'SkeletonPoseDataset'
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,

@@ -38,7 +38,7 @@ feature_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 knn_bank = dict(
-    type='ClassFractionPoseDataset',
+    type='SkeletonPoseDataset',
     ann_file={{_base_.ann_file}},
     split={{_base_.train_split}},
     class_range=(0., 0.95),

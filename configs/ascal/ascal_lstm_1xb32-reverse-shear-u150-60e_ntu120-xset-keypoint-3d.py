@@ -10,7 +10,7 @@ test_split = 'xset_val'
 
 train_dataloader = dict(dataset=dict(ann_file=ann_file, split=train_split))
 knn_bank = dict(
-    type='ClassFractionPoseDataset',
+    type='SkeletonPoseDataset',
     ann_file=ann_file,
     split=train_split,
     class_range=(0., 0.95),

@@ -61,7 +61,7 @@ model = dict(
     momentum=0.999,
     loss=dict(type='InfoNCELoss', temperature=0.06, normalize=False))
 
-dataset_type = 'ClassFractionPoseDataset'
+dataset_type = 'SkeletonPoseDataset'
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,

@@ -16,7 +16,7 @@ _base_ = [
 ann_file = 'data/embedded/body25_2d.pkl'
 clip_len = 24
 num_person = 1
-dataset_type = 'ClassFractionPoseDataset'
+dataset_type = 'SkeletonPoseDataset'
 
 view_pipeline = [
     dict(type='SkeletonFirstFrames', clip_len=clip_len),

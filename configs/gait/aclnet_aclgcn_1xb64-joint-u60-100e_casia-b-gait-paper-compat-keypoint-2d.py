@@ -8,8 +8,6 @@ _base_ = './aclnet_aclgcn_1xb64-joint-u60-100e_casia-b-gait-keypoint-2d.py'
 
 protocol = 'paper_compat'
 num_classes = 74
-model = dict(
-    cls_head=dict(
-        num_classes=num_classes, loss_inter=dict(num_classes=num_classes)))
+model = dict(cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(dataset=dict(split='train'))
 val_dataloader = dict(dataset=dict(split='test'))

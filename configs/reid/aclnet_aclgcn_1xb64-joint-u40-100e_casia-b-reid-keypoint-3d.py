@@ -40,8 +40,7 @@ model = dict(
         in_channels=384,
         feature_source='topology',
         num_nodes=14,
-        loss_inter=dict(
-            type='AffinityContrastiveLoss', num_classes=num_classes),
+        loss_inter=dict(type='AffinityContrastiveLoss'),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1,
@@ -73,7 +72,7 @@ def _loader(split, pipeline, train):
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=train),
         dataset=dict(
-            type='SampleNamingPoseDataset',
+            type='SkeletonPoseDataset',
             ann_file=ann_file,
             split=split,
             pipeline=pipeline,
@@ -108,5 +107,5 @@ default_hooks = dict(
         max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SuperclassRefreshHook', start_epoch=20, interval=1),
-    dict(type='TemperatureScheduleHook', policy='step'),
+    dict(type='TemperatureScheduleHook'),
 ]

@@ -9,9 +9,7 @@ _base_ = './aclnet_aclgcn_1xb64-joint-u40-100e_casia-b-reid-keypoint-3d.py'
 
 protocol = 'paper_compat'
 num_classes = 62
-model = dict(
-    cls_head=dict(
-        num_classes=num_classes, loss_inter=dict(num_classes=num_classes)))
+model = dict(cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(dataset=dict(split='train'))
 val_dataloader = dict(dataset=dict(split='test'))
 val_evaluator = dict(

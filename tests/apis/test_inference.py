@@ -19,6 +19,8 @@ def _config(feats=('j', ), layout='coco', dim=None) -> Config:
     pipeline = []
     if dim == 3:
         pipeline.append(dict(type='PreNormalize3D'))
+    elif dim == 2:
+        pipeline.append(dict(type='PreNormalize2D'))
     pipeline += [
         dict(type='GenSkeFeat', dataset=layout, feats=list(feats)),
         dict(
@@ -144,8 +146,87 @@ def test_expectations_and_errors():
     # 3D + score: the score is dropped; 2D without score: ones.
     s = prepare_skeleton(load_skeleton(np.ones((1, 5, 25, 4))), expect3d)
     assert s.keypoint.shape[-1] == 3 and s.keypoint_score is None
-    s = prepare_skeleton(load_skeleton(kp), expect)
+    s = prepare_skeleton(load_skeleton(kp), expect, missing_score='ones')
     np.testing.assert_array_equal(s.keypoint_score, np.ones(kp.shape[:3]))
+
+
+def test_refusals_name_what_is_wrong():
+    expect = model_expectations(_config(dim=2))
+    assert expect['dim'] == 2 and expect['in_channels'] == 3
+    kp, score = _sample()
+    all_nan = np.full((1, 5, 17, 3), np.nan, np.float32)
+    with pytest.raises(ValueError, match='keypoint has 255 NaN/inf'):
+        prepare_skeleton(load_skeleton(all_nan), expect)
+    bad_score = score.copy()
+    bad_score[1, 2, 3] = np.inf
+    with pytest.raises(
+            ValueError, match=r'keypoint_score has 1 NaN/inf.*'
+            r'\(1, 2, 3\)'):
+        prepare_skeleton(load_skeleton(kp, bad_score), expect)
+    # 3D (x, y, z) for a 2D model: z is no confidence.
+    xyz = np.random.default_rng(0).normal(size=(1, 5, 17,
+                                                3)).astype(np.float32)
+    with pytest.raises(ValueError, match='expects 2D.*got 3D.*outside'):
+        prepare_skeleton(load_skeleton(xyz), expect)
+    with pytest.raises(ValueError, match='expects 2D.*got 3D.*input_dim=3'):
+        prepare_skeleton(load_skeleton(np.abs(xyz) / 9), expect, input_dim=3)
+    # ... unless the caller says the third channel is a score.
+    s = prepare_skeleton(load_skeleton(xyz), expect, input_dim=2)
+    np.testing.assert_array_equal(s.keypoint_score, xyz[..., 2])
+    # (x, y, score) with scores in [0, 1] is read as such.
+    both = np.concatenate([kp, score[..., None]], -1)
+    s = prepare_skeleton(load_skeleton(both), expect)
+    np.testing.assert_array_equal(s.keypoint_score, score)
+    with pytest.raises(ValueError, match='expects 3 input channels.*C = 5'):
+        prepare_skeleton(load_skeleton(np.zeros((1, 5, 17, 5))), expect)
+    with pytest.raises(ValueError, match='empty'):
+        prepare_skeleton(load_skeleton(np.zeros((0, 5, 17, 2))), expect)
+    # (x, y) without scores: an explicit choice, or a warning.
+    with pytest.warns(UserWarning, match='no score.*confidence 1'):
+        s = prepare_skeleton(load_skeleton(kp), expect)
+    np.testing.assert_array_equal(s.keypoint_score, np.ones(kp.shape[:3]))
+    with pytest.raises(ValueError, match='no score'):
+        prepare_skeleton(load_skeleton(kp), expect, missing_score='error')
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        prepare_skeleton(load_skeleton(kp), expect, missing_score='ones')
+
+
+def test_class_names_found_from_any_folder(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    cfg = _config()
+    cfg.pop('class_names')
+    model = init_recognizer(cfg, device='cpu')
+    # A relative class-names file beside the config, run from elsewhere.
+    folder = tmp_path / 'exp'
+    folder.mkdir()
+    cfg.class_names = 'names.txt'
+    cfg.dump(str(folder / 'cfg.py'))
+    (folder / 'names.txt').write_text('\n'.join(CLASSES) + '\n')
+    torch.save(dict(state_dict=model.state_dict()), folder / 'plain.pth')
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    kp, score = _sample()
+    sample = dict(keypoint=kp, keypoint_score=score)
+    result = inference_skeleton(
+        str(folder / 'cfg.py'), sample, checkpoint=str(folder / 'plain.pth'))
+    assert result.names == [CLASSES[i] for i in result.labels]
+    # No names in the config: those training saved in the checkpoint.
+    cfg.pop('class_names')
+    cfg.dump(str(folder / 'bare.py'))
+    names = ['w', 'x', 'y', 'z']
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=names))), folder / 'meta.pth')
+    result = inference_skeleton(
+        str(folder / 'bare.py'), sample, checkpoint=str(folder / 'meta.pth'))
+    assert result.names == [names[i] for i in result.labels]
+    result = inference_skeleton(
+        str(folder / 'bare.py'), sample, checkpoint=str(folder / 'plain.pth'))
+    assert result.names is None
 
 
 def test_inference_matches_model_on_pose_sample(model):

@@ -328,7 +328,7 @@ def test_reference_settings(name, queue, batch, lr, clip_len, augments):
                  'UniformSampleFrames').num_clips == 10
     # Train on the split minus the carved part, validate on the carved part
     # of the same split, test on the official test split.
-    assert (train.type, train.carve) == ('CarvedSplitPoseDataset', 'train')
+    assert (train.type, train.carve) == ('SkeletonPoseDataset', 'train')
     val = cfg.val_dataloader.dataset
     assert (val.carve, val.split, val.seed) == ('val', train.split, train.seed)
     assert cfg.test_dataloader.dataset.split != train.split

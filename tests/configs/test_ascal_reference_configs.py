@@ -123,7 +123,7 @@ def test_config_equals_reference(mode, dataset):
     # The labelled subset: int(r * N / C) per class of the whole split.
     data = cfg.train_dataloader.dataset
     if 'label_rate' in ref:
-        assert data.type == 'ClassFractionPoseDataset'
+        assert data.type == 'SkeletonPoseDataset'
         assert data.label_rate == ref['label_rate']
         assert data.num_classes == num_classes
         assert tuple(data.class_range) == (0., 1.)

@@ -808,3 +808,63 @@ def test_docs_list_every_kind():
         text = f.read()
     assert [k for k in PROBLEM_KINDS if f'`{k}`' not in text] == []
     assert f'The {len(PROBLEM_KINDS)} kinds' in text
+
+
+def test_labels_checked_without_flags(tmp_path):
+    """Negative labels always, and labels beyond the pickle's own class
+    list, without --num-classes."""
+    from aclnet_mm.datasets.validation import validate_pickle
+    samples = [_good('ok'), _good('neg'), _good('big')]
+    samples[1]['label'] = -1
+    samples[2]['label'] = 2
+    path = tmp_path / 'labels.pkl'
+    mmengine.dump(
+        dict(split=dict(train=['ok', 'neg', 'big']), annotations=samples),
+        str(path))
+    report = validate_pickle(str(path))
+    assert [(p.sample, p.field) for p in report.problems] == [('neg', 'label')]
+    mmengine.dump(
+        dict(
+            split=dict(train=['ok', 'neg', 'big']),
+            annotations=samples,
+            classes=['a', 'b']), str(path))
+    report = validate_pickle(str(path))
+    assert [(p.kind, p.sample)
+            for p in report.problems] == [('label_range', 'neg'),
+                                          ('label_range', 'big')]
+    assert 'outside [0, 2)' in str(report.problems[1])
+
+
+def test_config_head_nodes_and_class_name_files(tmp_path):
+    from aclnet_mm.datasets.validation import validate_config
+    path = tmp_path / 'd.pkl'
+    mmengine.dump(
+        dict(split=dict(train=['a']), annotations=[_good('a')]), str(path))
+    layout = dict(parents=[-1] + [0] * 24)
+    cfg = mmengine.Config(
+        dict(
+            model=dict(
+                backbone=dict(type='ACLGCN', graph_cfg=dict(layout=layout)),
+                cls_head=dict(type='ACLNetHead', num_classes=2, num_nodes=17)),
+            train_dataloader=dict(
+                dataset=dict(
+                    type='SkeletonPoseDataset',
+                    ann_file=str(path),
+                    split='train',
+                    class_names='missing_names.txt',
+                    pipeline=[])),
+            custom_hooks=[
+                dict(type='SuperclassRefreshHook', class_names='gone.txt')
+            ]))
+    problems = validate_config(cfg)[0].problems
+    fields = {p.field: p.kind for p in problems}
+    assert fields == {
+        'model.cls_head.num_nodes': 'layout_mismatch',
+        'train_dataloader.dataset.class_names': 'missing_file',
+        'custom_hooks[0].class_names': 'missing_file'
+    }
+    # Left out, num_nodes follows the layout (as tools/train.py fills it).
+    cfg.model.cls_head.pop('num_nodes')
+    cfg.train_dataloader.dataset.pop('class_names')
+    cfg.custom_hooks = []
+    assert all(report.ok for report in validate_config(cfg))

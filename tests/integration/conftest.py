@@ -91,7 +91,7 @@ def _tiny_aclnet_config(ann_file: str,
             param_scheduler=[],
             custom_hooks=[
                 dict(type='SuperclassRefreshHook', start_epoch=start_epoch),
-                dict(type='TemperatureScheduleHook', size_thresholds=(2, 3)),
+                dict(type='TemperatureScheduleHook'),
             ],
             default_hooks=dict(
                 logger=dict(interval=1),

@@ -2,7 +2,8 @@
 """ACLNet end to end through MMEngine's real Runner.
 
 A tiny ``ACLGCN`` + ``ACLNetHead`` on synthetic skeletons (so every phase
-boundary falls within a few epochs), trained by the real Runner with the
+boundary falls within a few epochs), trained by the runner our runtime
+names (``SafeCheckpointRunner``, a subclass of MMEngine's Runner) with the
 real MMAction2 pipeline, the two hooks, checkpoints and ``resume``.
 """
 import copy
@@ -12,11 +13,11 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.models.losses import (AffinityContrastiveLoss,
                                      MarginContrastiveLoss)
+from aclnet_mm.tools.launch import build_runner
 
 NUM_CLASSES = 4
 CLIP_LEN = 16
@@ -71,7 +72,7 @@ def _config(build, ann_file, work_dir, max_epochs, with_val=True):
 def _train(cfg, resume=False, recorder=None):
     cfg = copy.deepcopy(cfg)
     cfg.resume = resume
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     if recorder is not None:
         runner.register_hook(recorder)
     runner.train()

@@ -62,7 +62,7 @@ def _shrink(cfg, ann_file, work_dir):
         cfg[key]['views'] = VIEWS
     cfg.custom_hooks = [
         dict(type='SuperclassRefreshHook', start_epoch=2),
-        dict(type='TemperatureScheduleHook', size_thresholds=(1, 2)),
+        dict(type='TemperatureScheduleHook'),
     ]
     cfg.train_cfg.update(max_epochs=4, val_interval=2)
     cfg.param_scheduler = []

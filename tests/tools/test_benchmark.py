@@ -7,10 +7,9 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from aclnet_mm.tools import benchmark
-from aclnet_mm.tools.benchmark import HostReadCounter, to_markdown
+from aclnet_mm.tools.benchmark import to_markdown
 
 _TINY = ('--batch-sizes', '2', '--num-classes', '12', '--frames', '4',
          '--raw-frames', '10', '--base-channels', '8', '--queue-size', '8',
@@ -74,27 +73,6 @@ def test_markdown_tables(tiny_run):
     # Four tables: header and rule each, then 1 + 1 + 2 + 3 rows.
     assert len(rows) == 4 * 2 + 7
     assert all(row.count('|') == rows[0].count('|') for row in rows[:3])
-
-
-def test_host_read_counter_counts_and_restores():
-    x = torch.arange(3.)
-    with HostReadCounter() as reads:
-        x.sum().item()
-        x.tolist()
-        bool(x[0])
-        float(x[1])
-    assert reads.count == 4
-    assert reads.calls == dict(item=1, tolist=1, __bool__=1, __float__=1)
-    # Restored: no counting and no wrapper left behind.
-    assert x.sum().item() == 3.
-    assert 'item' not in torch.Tensor.__dict__
-
-
-def test_host_read_counter_forbids():
-    with pytest.raises(RuntimeError, match='Tensor.item'):
-        with HostReadCounter(forbid=True):
-            torch.ones(1).item()
-    assert torch.ones(1).item() == 1.
 
 
 def test_paired_overhead_is_the_median_of_per_step_ratios():

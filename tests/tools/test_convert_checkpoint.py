@@ -37,10 +37,10 @@ from mmengine.runner import load_checkpoint
 
 from aclnet_mm.tools.convert_checkpoint import (CheckpointConversionError,
                                                 convert_checkpoint,
-                                                detect_format, infer_model_cfg,
+                                                detect_format,
                                                 load_source_checkpoint, main,
                                                 map_source_key)
-from aclnet_mm.utils.compat import STRICT_LOAD_ENV
+from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
 
 DATA = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
@@ -299,23 +299,25 @@ def test_unreadable_files(tmp_path):
         convert_checkpoint(other)
 
 
-def test_full_unpickle_fallback_and_strict_refusal(tmp_path, source,
-                                                   monkeypatch):
-    # A meta object the safe loader does not allow: only full unpickling
-    # reads it, and only when not refused.
+def test_full_unpickling_only_when_opted_in(tmp_path, source, monkeypatch):
+    # A meta object the safe loader does not allow: refused by default,
+    # naming the file and the opt-in; read (with a warning) when opted in.
     when = datetime.datetime(2025, 7, 1, 12, 0)
     src = _save(tmp_path, source[0], meta=dict(time=when))
-    with pytest.warns(UserWarning, match='needs full unpickling'):
-        result = convert_checkpoint(src)
+    monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
+    with pytest.raises(CheckpointConversionError, match='--unsafe-load') as e:
+        convert_checkpoint(src)
+    assert src in str(e.value) and UNSAFE_LOAD_ENV in str(e.value)
+
+    with pytest.warns(UserWarning, match='full unpickling'):
+        result = convert_checkpoint(src, allow_unsafe=True)
     assert result['load_mode'] == 'full_unpickle'
     meta = result['checkpoint']['meta']
     assert meta['source_meta']['time'] == '2025-07-01T12:00:00'
 
-    with pytest.raises(CheckpointConversionError, match='--safe-only'):
-        convert_checkpoint(src, safe_only=True)
-    monkeypatch.setenv(STRICT_LOAD_ENV, '1')
-    with pytest.raises(CheckpointConversionError, match=STRICT_LOAD_ENV):
-        convert_checkpoint(src)
+    monkeypatch.setenv(UNSAFE_LOAD_ENV, '1')
+    with pytest.warns(UserWarning, match=UNSAFE_LOAD_ENV):
+        assert convert_checkpoint(src)['load_mode'] == 'full_unpickle'
 
 
 def test_key_mapping_and_format_detection(source):
@@ -336,21 +338,3 @@ def test_data_parallel_prefix_is_stripped(tmp_path, source):
     state_dict, meta, mode = load_source_checkpoint(_save(tmp_path, wrapped))
     assert list(state_dict) == list(source[0])
     assert (meta, mode) == ({}, 'weights_only')
-
-
-def test_infer_reference_default_network():
-    """The full-size reference layout is recovered from shapes alone."""
-    from aclnet_mm.models.backbones import ACLGCN
-    backbone = ACLGCN(dict(layout='nturgb+d'))
-    sd = {'backbone.' + k: v for k, v in backbone.state_dict().items()}
-    sd['cls_head.fc.weight'] = torch.zeros(60, 384)
-    sd['cls_head.loss_intra.proj.weight'] = torch.zeros(256, 625)
-    cfg = infer_model_cfg(sd)
-    bb = cfg['backbone']
-    assert (bb['base_channels'], bb['num_stages'],
-            bb['num_subsets']) == (96, 10, 8)
-    assert bb['inflate_stages'] == bb['down_stages'] == (5, 8)
-    assert bb['gcn_ratio'] == 0.125 and bb['ch_ratio'] == 2
-    assert bb['ms_cfg'] == ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1')
-    assert cfg['cls_head']['loss_intra']['queue_size'] == 512  # ntu60
-    assert cfg['cls_head']['loss_inter'] is None

@@ -129,3 +129,90 @@ def test_classifier_matches_recognizer_predict():
                 data_samples=[ActionDataSample() for _ in range(2)]))
     expected = torch.stack([s.pred_score for s in samples])
     torch.testing.assert_close(probs, expected, atol=1e-5, rtol=1e-5)
+
+
+def _shipped_configs():
+    import glob
+    import os.path as osp
+    root = osp.join(
+        osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+        'configs')
+    return sorted(
+        p for p in glob.glob(osp.join(root, '**', '*.py'), recursive=True)
+        if '_base_' not in osp.relpath(p, root).split(osp.sep))
+
+
+def _small(cfg):
+    """The config's model, narrowed and shallowed (as in tests/configs)."""
+    backbone = cfg.model.backbone
+    if 'base_channels' in backbone or backbone.type in BACKBONES:
+        backbone.update(base_channels=8, num_stages=2)
+        cfg.model.cls_head.in_channels = 8
+    elif 'hidden_channels' in backbone:
+        backbone.hidden_channels = 8
+        cfg.model.cls_head.in_channels = 8
+    if cfg.model.cls_head.get('loss_intra'):
+        cfg.model.cls_head.loss_intra.queue_size = 8
+    backbone.pop('init_cfg', None)
+    return cfg.model
+
+
+def test_every_shipped_config_exports_and_verifies(tmp_path):
+    """Every shipped config: persons, clip length, joints and channels come
+    from its own test pipeline and backbone, the ONNX graph runs in ONNX
+    Runtime and agrees with PyTorch. The backbone is narrowed for speed;
+    configs with the same (narrowed) model and input shape, e.g. the
+    streams of one benchmark, share one export."""
+    from mmengine.config import Config
+
+    from aclnet_mm.tools.export_onnx import export_shape, verify_onnx
+    groups = {}
+    for path in _shipped_configs():
+        cfg = Config.fromfile(path)
+        if cfg.model.get('cls_head') is None:
+            # Self-supervised pretraining: nothing to classify with.
+            with pytest.raises(ValueError, match='no classification head'):
+                export_shape(cfg)
+            continue
+        shape = export_shape(cfg)
+        fmt = [
+            t for t in cfg.test_dataloader.dataset.get(
+                'pipeline', cfg.get('test_pipeline')) or []
+            if t['type'] == 'FormatGCNInput'
+        ]
+        assert shape['num_person'] == fmt[0].get('num_person', 2), path
+        assert shape['in_channels'] == cfg.model.backbone.get(
+            'in_channels', 3), path
+        model = _small(cfg)
+        key = (repr(model.to_dict()), tuple(sorted(shape.items())))
+        groups.setdefault(key, (model, shape, []))[2].append(path)
+    assert len(groups) >= 10
+    init_default_scope('mmaction')
+    for k, (model_cfg, shape, paths) in enumerate(groups.values()):
+        torch.manual_seed(0)
+        classifier = build_classifier(MODELS.build(model_cfg))
+        out = str(tmp_path / f'model_{k}.onnx')
+        export_onnx(classifier, out, **shape)
+        error = verify_onnx(classifier, out, shape)
+        assert error < 1e-4, f'{paths}: max |onnx - torch| = {error}'
+
+
+def test_export_tool_takes_shape_from_pipeline(tmp_path, capsys):
+    """The entry config asks for 2 persons (FormatGCNInput), which the
+    export used to miss (one person: a BatchNorm size error)."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from aclnet_mm.tools.export_onnx import main
+    path = [p for p in _shipped_configs() if p.endswith('ntu60.py')][0]
+    cfg = Config.fromfile(path)
+    cfg.model.backbone.update(base_channels=8, num_stages=2)
+    cfg.model.cls_head.in_channels = 8
+    small = str(tmp_path / osp.basename(path))
+    cfg.dump(small)
+    main([small, '--output', str(tmp_path / 'm.onnx'), '--verify'])
+    out = capsys.readouterr().out
+    assert '(N, 2, 100, 25, 3)' in out
+    error = float(out.split('max |onnx - torch| = ')[1].split()[0])
+    assert error < 1e-4

@@ -14,15 +14,20 @@ import zipfile
 
 import pytest
 import torch
+from mmengine.fileio import get_file_backend
 from mmengine.fileio.backends.local_backend import LocalBackend
 from mmengine.logging import MMLogger
-from mmengine.runner import runner as runner_module
 from mmengine.runner.checkpoint import save_checkpoint
 
-import aclnet_mm  # noqa: F401 (applies the shims)
-from aclnet_mm.utils import atomic_checkpoint
-from aclnet_mm.utils.atomic_checkpoint import (atomic_put, checkpoint_problem,
+from aclnet_mm.utils.atomic_checkpoint import (ATOMIC_BACKEND,
+                                               AtomicLocalBackend,
+                                               checkpoint_problem,
                                                find_latest_complete_checkpoint)
+
+
+def atomic_put(backend, data, path):
+    """``put`` of the registered atomic backend."""
+    AtomicLocalBackend.put(backend, data, path)
 
 
 def _checkpoint_bytes(seed=0):
@@ -77,10 +82,11 @@ def _killed_while_writing(put, data, path):
 
 
 def test_mmengine_put_leaves_half_a_file_under_the_final_name(tmp_path):
-    """The failure the shim fixes, shown on MMEngine's own ``put``."""
+    """The failure the atomic backend fixes, shown on MMEngine's own
+    ``put`` (which importing aclnet_mm leaves as it is)."""
     data = _checkpoint_bytes()
     path = str(tmp_path / 'epoch_3.pth')
-    _killed_while_writing(atomic_checkpoint.MMENGINE_PUT, data, path)
+    _killed_while_writing(LocalBackend.put, data, path)
     assert osp.getsize(path) == len(data) // 2
     assert 'truncated' in checkpoint_problem(path)
 
@@ -103,11 +109,26 @@ def test_atomic_put_killed_midway_keeps_the_previous_file(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['epoch_3.pth']
 
 
-def test_atomic_put_is_what_save_checkpoint_uses(tmp_path):
-    assert LocalBackend.put is atomic_put
-    assert atomic_checkpoint.install_atomic_put() is False
+def test_backend_args_select_the_atomic_backend(tmp_path, monkeypatch):
+    """What the runtime fragment's ``backend_args`` gives MMEngine's
+    ``save_checkpoint`` (the CheckpointHook's and ``runner.save_checkpoint``'s
+    route): the atomic backend, which writes through a temporary."""
+    backend_args = dict(backend=ATOMIC_BACKEND)
+    assert isinstance(
+        get_file_backend(str(tmp_path), backend_args=backend_args),
+        AtomicLocalBackend)
+    replaced = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        replaced.append((src, dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, 'replace', replace)
     path = str(tmp_path / 'new_dir' / 'epoch_1.pth')
-    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)
+    checkpoint = dict(state_dict=dict(w=torch.ones(3)))
+    save_checkpoint(checkpoint, path, backend_args=backend_args)
+    assert replaced == [(str(tmp_path / 'new_dir' / '.epoch_1.pth.tmp'), path)]
     assert checkpoint_problem(path) is None
     loaded = torch.load(path, weights_only=True)
     torch.testing.assert_close(loaded['state_dict']['w'], torch.ones(3))
@@ -251,15 +272,6 @@ def test_remote_pointer_is_passed_through(tmp_path):
     work_dir = _work_dir(tmp_path, [], pointer='s3://bucket/epoch_3.pth')
     assert find_latest_complete_checkpoint(work_dir) == (
         's3://bucket/epoch_3.pth')
-
-
-def test_checked_resume_is_what_the_runner_calls():
-    import mmengine.runner
-    assert runner_module.find_latest_checkpoint is (
-        find_latest_complete_checkpoint)
-    assert mmengine.runner.find_latest_checkpoint is (
-        find_latest_complete_checkpoint)
-    assert atomic_checkpoint.install_checked_resume() == 0
 
 
 def test_complete_file_is_not_reread_until_it_changes(tmp_path, monkeypatch):

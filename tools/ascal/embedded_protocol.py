@@ -39,9 +39,10 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from aclnet_mm.evaluation.metrics.knn_metric import knn_predict
+from aclnet_mm.tools.launch import build_runner
+from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
 CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
@@ -94,7 +95,7 @@ def pretrain(work_dir: str, epochs: Optional[int], seed: int) -> str:
         cfg.train_cfg.val_interval = epochs
         cfg.default_hooks.checkpoint.interval = epochs
         cfg.param_scheduler[0].milestones = [epochs // 2]
-    Runner.from_cfg(cfg).train()
+    build_runner(cfg).train()
     return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
 
 
@@ -113,7 +114,7 @@ def reference_linear(work_dir: str, checkpoint: Optional[str],
         cfg.param_scheduler[0].milestones = [
             max(1, round(m * epochs / 90)) for m in (15, 35, 60, 75)
         ]
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     best_val = runner.message_hub.get_info('best_score')
     best = glob.glob(osp.join(work_dir, 'best_acc_top1_epoch_*.pth'))
@@ -124,7 +125,7 @@ def reference_linear(work_dir: str, checkpoint: Optional[str],
     cfg.load_from = best[0]
     cfg.model.backbone.init_cfg = None
     cfg.work_dir = osp.join(work_dir, 'test')
-    test = Runner.from_cfg(cfg).test()
+    test = build_runner(cfg).test()
     return dict(val_top1=best_val, test_top1=test['acc/top1'])
 
 
@@ -135,7 +136,8 @@ def _encoder(checkpoint: Optional[str], seed: int) -> torch.nn.Module:
     set_random_seed(seed)
     encoder = MODELS.build(backbone)
     if checkpoint is not None:
-        state = _load_checkpoint(checkpoint, map_location='cpu')['state_dict']
+        state = load_checkpoint_file(
+            checkpoint, map_location='cpu')['state_dict']
         # The query encoder, strictly (not the key encoder).
         encoder.load_state_dict({
             name[len('backbone.'):]: value

@@ -34,8 +34,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Union
 
 import mmengine
 import numpy as np
-from mmengine.utils import ProgressBar
 
+from aclnet_mm.utils.progress import progress_bar
 from .parsing import (ConversionResult, LineReader, SkeletonFormatError,
                       as_float32)
 
@@ -273,7 +273,7 @@ def convert_ntu_rgbd(data_path: Union[str, os.PathLike],
         selected.append((stem, parsed))
 
     annotations = []
-    bar = ProgressBar(len(selected)) if progress and selected else None
+    bar = progress_bar(len(selected)) if progress and selected else None
     for stem, parsed in selected:
         path = osp.join(data_path, stem + '.skeleton')
         try:
@@ -298,9 +298,13 @@ def convert_ntu_rgbd(data_path: Union[str, os.PathLike],
     if bar is not None:
         print()
 
+    # Class names: NTU's action ids (label 0 is A001), so that training,
+    # checkpoints and inference name the classes without another file.
+    num_classes = _NTU60_NUM_CLASSES if task == 'ntu60' else 120
     data = dict(
         split=ntu_splits([a['frame_dir'] for a in annotations], task),
-        annotations=annotations)
+        annotations=annotations,
+        classes=[f'A{i:03d}' for i in range(1, num_classes + 1)])
     if out_file is not None:
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(out_file)))
         mmengine.dump(data, str(out_file))

@@ -30,8 +30,8 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import mmengine
 import numpy as np
-from mmengine.utils import ProgressBar
 
+from aclnet_mm.utils.progress import progress_bar
 from .parsing import ConversionResult, SkeletonFormatError, as_float32
 
 __all__ = [
@@ -218,7 +218,7 @@ def convert_pku_mmd(skeleton_dir: Union[str, os.PathLike],
         if f.endswith('.txt'))
     annotations, errors = [], []
     clips_of = {}
-    bar = ProgressBar(len(videos)) if progress and videos else None
+    bar = progress_bar(len(videos)) if progress and videos else None
     for video in videos:
         try:
             clips = _video_clips(
@@ -242,7 +242,11 @@ def convert_pku_mmd(skeleton_dir: Union[str, os.PathLike],
             split[f'{bench}_{phase}'] = [
                 clip for video in ids for clip in clips_of.get(video, ())
             ]
-    data = dict(split=split, annotations=annotations)
+    # Class names: the action ids of the label files (label 0 is action 1).
+    data = dict(
+        split=split,
+        annotations=annotations,
+        classes=[f'action_{i:02d}' for i in range(1, num_classes + 1)])
     if out_file is not None:
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(out_file)))
         mmengine.dump(data, str(out_file))

@@ -25,6 +25,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..contract import TransformContract
 from ._checks import check_score_shape
 from ._rng import get_reference_rngs
 
@@ -67,6 +68,11 @@ class SkeletonFirstFrames(BaseTransform):
     Args:
         clip_len (int): Number of frames kept. Defaults to 150.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ),
+        produces=('keypoint', 'total_frames'),
+        clip_len_arg='clip_len')
 
     def __init__(self, clip_len: int = 150) -> None:
         if clip_len < 1:
@@ -127,6 +133,9 @@ class SkeletonCentre(BaseTransform):
         ValueError: ``joint`` is outside the keypoints' joints.
     """
 
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
+
     def __init__(self, joint: int = 1) -> None:
         self.joint = joint
 
@@ -174,6 +183,9 @@ class SkeletonReverse(BaseTransform):
         prob (float): Probability of reversing. Defaults to 0.5.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', 'keypoint_score'))
 
     def __init__(self, prob: float = 0.5, seed: Optional[int] = None) -> None:
         self.prob = prob
@@ -250,6 +262,9 @@ class SkeletonShear(BaseTransform):
     Raises:
         ValueError: ``keypoint`` has neither 2 nor 3 channels.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  magnitude: float = 1.,
@@ -339,6 +354,9 @@ class SkeletonAxisRotate(BaseTransform):
             ``axes`` other than ``(2, )``.
     """
 
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
+
     def __init__(self,
                  axes: Sequence[int] = (0, 1, 2),
                  angle_range: Tuple[float, float] = (0., 30.),
@@ -400,6 +418,9 @@ class SkeletonGaussianNoise(BaseTransform):
         mean (float): Mean. Defaults to 0.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  std: float = 0.05,
@@ -468,6 +489,9 @@ class SkeletonTemporalBlur(BaseTransform):
         ValueError: ``kernel_size`` is not a positive odd number, or
             ``sigma_range`` is not ``0 < low <= high``.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  kernel_size: int = 15,
@@ -567,6 +591,9 @@ class SkeletonJointMask(BaseTransform):
         ValueError: A range is not ``0 <= low <= high``.
     """
 
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', 'keypoint_score'))
+
     def __init__(self,
                  num_joints: Tuple[int, int] = (5, 15),
                  num_frames: Optional[Tuple[int, int]] = None,
@@ -635,6 +662,9 @@ class SkeletonAxisMask(BaseTransform):
     Args:
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self, seed: Optional[int] = None) -> None:
         self.seed = seed

@@ -6,6 +6,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..contract import TransformContract
 from ._checks import check_score_shape
 
 __all__ = ['CocoToCocoNew']
@@ -46,6 +47,11 @@ class CocoToCocoNew(BaseTransform):
             ``keypoint_score``'s shape is not ``keypoint``'s without the
             last axis.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ),
+        produces=('keypoint', 'keypoint_score'),
+        input_layout='coco')
 
     @staticmethod
     def _append(values: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ import numpy as np
 from mmaction.datasets.transforms import PreNormalize3D
 from mmaction.registry import TRANSFORMS
 
+from ..contract import TransformContract
+
 __all__ = ['FastPreNormalize3D']
 
 
@@ -45,6 +47,9 @@ class FastPreNormalize3D(PreNormalize3D):
             sample has neither 1 nor 2 persons, the keypoints are not 3D,
             or ``zaxis`` / ``xaxis`` name a joint the keypoints lack.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ), dim=3)
 
     def _rotate(self, skeleton: np.ndarray, joints, target) -> np.ndarray:
         """Rotate so that ``joints[1] - joints[0]`` of the first person's

@@ -7,6 +7,7 @@ from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
 from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from ..contract import TransformContract
 from ._checks import check_score_shape
 from ._rng import get_rng
 
@@ -65,6 +66,12 @@ class SkeletonPartDrop(BaseTransform):
             part, overriding :data:`BODY_PARTS`. Defaults to None.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ),
+        produces=('keypoint', 'keypoint_score'),
+        layout_arg='layout',
+        default_layout='nturgb+d')
 
     def __init__(self,
                  layout: Union[str, dict, SkeletonLayout] = 'nturgb+d',

@@ -6,6 +6,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..contract import TransformContract
 from ._rng import get_rng
 
 __all__ = ['RandomSkeletonRotate', 'euler_rotation']
@@ -63,6 +64,9 @@ class RandomSkeletonRotate(BaseTransform):
         theta (float): Largest angle in radians. Defaults to 0.2.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ), dim=3)
 
     def __init__(self, theta: float = 0.2, seed: Optional[int] = None) -> None:
         if theta < 0:

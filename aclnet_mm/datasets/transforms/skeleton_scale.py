@@ -6,6 +6,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..contract import TransformContract
 from ._rng import get_rng
 
 __all__ = ['RandomSkeletonScale']
@@ -38,6 +39,9 @@ class RandomSkeletonScale(BaseTransform):
             for every axis or one per axis. Defaults to 0.2.
         seed (int, optional): Seed of a private generator. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ), produces=('keypoint', ))
 
     def __init__(self,
                  scale: Union[float, Sequence[float]] = 0.2,

@@ -7,6 +7,7 @@ from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
 from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from ..contract import TransformContract
 from ._checks import check_score_shape
 
 __all__ = ['GenSkeletonStreams']
@@ -118,6 +119,15 @@ class GenSkeletonStreams(BaseTransform):
             with keypoints that are not 2D or its shape is not
             ``keypoint``'s without the last axis.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ),
+        produces=('keypoint', ),
+        layout_arg='layout',
+        default_layout='nturgb+d',
+        streams_arg='feats',
+        allowed_streams=_STREAMS,
+        bone_table='bone_tree')
 
     def __init__(self,
                  layout: Union[str, dict, SkeletonLayout] = 'nturgb+d',

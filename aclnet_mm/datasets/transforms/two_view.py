@@ -7,6 +7,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform, Compose
 
+from ..contract import TransformContract
 from ._checks import check_score_shape
 
 __all__ = ['SkeletonTwoView']
@@ -43,6 +44,10 @@ class SkeletonTwoView(BaseTransform):
         key_transforms (Sequence[dict], optional): Transforms of the key
             view, for asymmetric views. Defaults to None.
     """
+
+    CONTRACT = TransformContract(
+        requires=('keypoint', ),
+        produces=('keypoint', 'keypoint_score', 'num_clips'))
 
     def __init__(self,
                  transforms: Sequence[dict],

@@ -1,12 +1,15 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .momentum_encoder_hook import MomentumEncoderHook
 from .non_finite_loss_hook import NonFiniteLossHook
+from .plain_message_hub_hook import PlainMessageHubHook
 from .queue_warmup_hook import QueueWarmupHook
+from .resume_schedule_hook import ResumeScheduleHook
 from .superclass_refresh_hook import (SuperclassRefreshHook,
                                       find_affinity_losses)
 from .temperature_schedule_hook import TemperatureScheduleHook
 
 __all__ = [
     'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
-    'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook'
+    'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook',
+    'PlainMessageHubHook', 'ResumeScheduleHook'
 ]

@@ -86,8 +86,10 @@ class SuperclassRefreshHook(Hook):
     ``work_dir/{stem}_latest{ext}``. This happens after the first iteration
     of the epoch, once a faithful rebuild has run. Class names come from
     ``class_names`` or else from the training dataset's
-    ``metainfo['classes']`` (e.g. ``metainfo=dict(classes=...)`` in the
-    dataset config); without either, names are null.
+    ``metainfo['classes']`` (``SkeletonPoseDataset`` reads the pickle's
+    ``classes``, which our converters write); without either, or with a
+    count that differs from the classes, names are null and a warning says
+    so once.
 
     Args:
         start_epoch (int): First epoch (1-based) with confusion statistics;
@@ -125,6 +127,7 @@ class SuperclassRefreshHook(Hook):
             class_names, str) else list(class_names)
         self._losses: List[Tuple[str, AffinityContrastiveLoss]] = []
         self._dump_epoch: Optional[int] = None
+        self._warned_names = False
 
     def phase(self, epoch: int) -> Tuple[bool, bool, bool]:
         """Phase of a 1-based epoch.
@@ -174,6 +177,17 @@ class SuperclassRefreshHook(Hook):
                                None) or {}
             names = metainfo.get('classes')
         if names is None or len(names) != num_classes:
+            if not self._warned_names:
+                # Once per run: the dump is still written, without names.
+                self._warned_names = True
+                found = ('no class names (neither class_names nor the '
+                         "training dataset's metainfo['classes'], which "
+                         "SkeletonPoseDataset reads from the pickle's "
+                         '"classes")'
+                         if names is None else f'{len(names)} class names')
+                runner.logger.warning(
+                    f'SuperclassRefreshHook: {found} for {num_classes} '
+                    'classes; superclass dumps name classes by index only')
             return [None] * num_classes
         return [str(name) for name in names]
 

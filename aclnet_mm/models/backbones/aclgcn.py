@@ -34,11 +34,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmaction.models.utils import Graph, unit_tcn
+from mmaction.models.utils import unit_tcn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 
-from ..utils.graph import get_layout
+from ..utils.graph import build_graph, get_layout
 from .utils import DynamicGCNUnit, GlobalJointMSTCN, run_blocks
 
 ConfigType = Union[Dict, List[Dict]]
@@ -300,7 +300,7 @@ class ACLGCN(BaseModule):
         graph_cfg = dict(graph_cfg)
         mode = graph_cfg.pop('mode', 'random')
         if mode != 'random':
-            graph = Graph(mode=mode, **graph_cfg)
+            graph = build_graph(mode=mode, **graph_cfg)
             return torch.tensor(graph.A, dtype=torch.float32)
         layout = graph_cfg.pop('layout')
         if graph_cfg:

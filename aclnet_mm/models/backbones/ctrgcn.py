@@ -9,10 +9,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmaction.models.utils import Graph, unit_tcn
+from mmaction.models.utils import unit_tcn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 
+from ..utils.graph import build_graph
 from .utils import CTRGCUnit, MultiScaleTCN, run_blocks
 
 ConfigType = Union[Dict, List[Dict]]
@@ -136,7 +137,7 @@ class CTRGCN(BaseModule):
                  tcn_dropout: float = 0.,
                  init_cfg: Optional[ConfigType] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.graph = Graph(**graph_cfg)
+        self.graph = build_graph(**graph_cfg)
         A = torch.tensor(self.graph.A, dtype=torch.float32)
         self.register_buffer('A', A)
         self.in_channels = in_channels

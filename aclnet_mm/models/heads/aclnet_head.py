@@ -39,7 +39,8 @@ class ACLNetHead(GCNHead):
 
     The losses' ``in_channels`` is inferred when their configs omit it:
     ``num_nodes ** 2`` for the topology, the head's ``in_channels`` for the
-    embedding; ``loss_inter``'s ``num_classes`` defaults to the head's.
+    embedding. ``loss_inter`` takes ``num_classes`` from the head (state it
+    once, on the head; a different value in ``loss_inter`` is an error).
 
     Besides the losses, :meth:`loss` returns 0-d tensors to log, whose keys
     do not contain ``'loss'`` so that they are not summed into the total:
@@ -113,7 +114,15 @@ class ACLNetHead(GCNHead):
         self.loss_inter = None
         if loss_inter is not None:
             loss_inter = dict(loss_inter)
-            loss_inter.setdefault('num_classes', num_classes)
+            stated = loss_inter.get('num_classes', num_classes)
+            if stated != num_classes:
+                # A stale value inherited from a fragment (e.g. 60 under a
+                # 120-class head) would misshape the prototypes.
+                raise ValueError(
+                    f'loss_inter.num_classes={stated} differs from the '
+                    f"head's num_classes={num_classes}; drop it from "
+                    'loss_inter, which takes the number from the head')
+            loss_inter['num_classes'] = num_classes
             loss_inter.setdefault('in_channels', feat_channels)
             self.loss_inter = MODELS.build(loss_inter)
         self.loss_intra = None

@@ -2,8 +2,9 @@
 from .affinity_contrastive_loss import AffinityContrastiveLoss
 from .info_nce_loss import InfoNCELoss, info_nce_logits
 from .margin_contrastive_loss import MarginContrastiveLoss
+from .temperature_policy import LinearTemperature, StepTemperature
 
 __all__ = [
     'AffinityContrastiveLoss', 'MarginContrastiveLoss', 'InfoNCELoss',
-    'info_nce_logits'
+    'info_nce_logits', 'StepTemperature', 'LinearTemperature'
 ]

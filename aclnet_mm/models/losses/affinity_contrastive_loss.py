@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -12,7 +12,6 @@ from aclnet_mm.models.utils.confusion import (batch_confusion,
                                               confusion_increment)
 from aclnet_mm.models.utils.superclass import (build_superclasses,
                                                superclass_sizes)
-from aclnet_mm.models.utils.temperature import step_temperature
 
 # Added to the L2 norm as the reference does (not clamped as F.normalize).
 _NORM_EPS = 1e-12
@@ -108,6 +107,16 @@ class AffinityContrastiveLoss(nn.Module):
             temperature steps up. Defaults to (10, 20).
         temperatures (Sequence[float]): One temperature per size bucket.
             Defaults to (0.1, 0.5, 1.0).
+        temperature_policy (dict): How sizes map to temperatures; built
+            with this loss's ``size_thresholds`` and ``temperatures`` (state
+            them here, once). ``dict(type='StepTemperature')`` is the
+            reference step function; ``dict(type='LinearTemperature')``
+            interpolates through the thresholds (``knots=...`` to place
+            the knots yourself); both take ``anneal=dict(start_factor=2.0,
+            end_factor=1.0, begin=30)`` to scale every temperature over the
+            epochs (``by_epoch=False``: iterations), driven by
+            :class:`~aclnet_mm.engine.hooks.TemperatureScheduleHook`.
+            Defaults to ``dict(type='StepTemperature')``.
         faithful (bool): Reproduce the reference arithmetic, quirks
             included. Defaults to True.
 
@@ -126,6 +135,7 @@ class AffinityContrastiveLoss(nn.Module):
                  overlap_thr: int = 5,
                  size_thresholds: Sequence[int] = (10, 20),
                  temperatures: Sequence[float] = (0.1, 0.5, 1.0),
+                 temperature_policy: Dict = dict(type='StepTemperature'),
                  faithful: bool = True) -> None:
         super().__init__()
         if num_classes <= num_neighbors:
@@ -151,9 +161,24 @@ class AffinityContrastiveLoss(nn.Module):
         self.size_thresholds = tuple(size_thresholds)
         self.temperatures = tuple(temperatures)
         self.faithful = faithful
-        # Set by TemperatureScheduleHook so that a rebuild inside forward
-        # uses the scheduled temperatures; None means the step function.
-        self.temperature_fn: Optional[Callable[[Tensor], Tensor]] = None
+        policy = dict(temperature_policy)
+        stated = {'size_thresholds', 'temperatures'} & set(policy)
+        if stated:
+            raise ValueError(
+                f'temperature_policy states {sorted(stated)}: state them '
+                'once, as arguments of AffinityContrastiveLoss')
+        # Looked up in our registry directly, whatever the default scope
+        # of the caller (MODELS.build would follow it).
+        policy_cls = policy.pop('type')
+        if isinstance(policy_cls, str):
+            policy_cls = MODELS.get(policy_cls)
+        self.temperature_policy = policy_cls(
+            size_thresholds=self.size_thresholds,
+            temperatures=self.temperatures,
+            **policy)
+        # Training progress for an annealed policy, set by
+        # TemperatureScheduleHook; a function of runner.epoch / iter only.
+        self._progress: Optional[Dict[str, int]] = None
 
         self.proj = nn.Linear(in_channels, proj_channels)
         self.register_buffer('prototypes',
@@ -166,7 +191,7 @@ class AffinityContrastiveLoss(nn.Module):
             torch.zeros(num_classes, num_classes, dtype=torch.bool))
         self.register_buffer(
             'class_tau',
-            torch.full((num_classes, ), float(self.temperatures[0])))
+            self.temperature_policy(torch.zeros(num_classes)).float())
         self.register_buffer('stats_active', torch.tensor(False))
         self.register_buffer('loss_active', torch.tensor(False))
         self.register_buffer('refresh_pending', torch.tensor(False))
@@ -243,17 +268,38 @@ class AffinityContrastiveLoss(nn.Module):
 
     @torch.no_grad()
     def set_class_temperatures(self, tau: Tensor) -> None:
-        """Overwrite the ``[C]`` per-class temperatures.
+        """Overwrite the ``[C]`` per-class temperatures until the next
+        refresh or :meth:`set_progress` (for tests and analysis).
 
         Args:
             tau (Tensor): ``[C]`` positive temperatures.
         """
         self.class_tau.copy_(tau)
 
+    @torch.no_grad()
+    def set_progress(self, epoch: int, iter: int, max_epochs: int,
+                     max_iters: int) -> None:
+        """Tell the temperature policy where training is.
+
+        ``class_tau`` is recomputed from the current superclass sizes, so
+        an annealed policy takes effect at once.
+
+        Args:
+            epoch (int): Completed epochs (``runner.epoch``).
+            iter (int): Completed iterations (``runner.iter``).
+            max_epochs (int): ``runner.max_epochs``.
+            max_iters (int): ``runner.max_iters``.
+        """
+        self._progress = dict(
+            epoch=int(epoch),
+            iter=int(iter),
+            max_epochs=int(max_epochs),
+            max_iters=int(max_iters))
+        self.class_tau.copy_(self._temperature(self.superclass_sizes()))
+
     def _temperature(self, sizes: Tensor) -> Tensor:
-        if self.temperature_fn is not None:
-            return self.temperature_fn(sizes)
-        return step_temperature(sizes, self.size_thresholds, self.temperatures)
+        return self.temperature_policy(sizes,
+                                       self._progress).to(self.class_tau.dtype)
 
     # ------------------------------------------------------------------
     # Training step.

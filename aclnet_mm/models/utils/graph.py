@@ -2,12 +2,19 @@
 """Named skeleton layouts usable everywhere MMAction2 takes a layout.
 
 MMAction2's :class:`~mmaction.models.utils.Graph` knows three layout names
-(``'openpose'``, ``'nturgb+d'``, ``'coco'``) and otherwise wants a dict with
+(``'openpose'``, ``'nturgb+d'``, ``'coco'``) and otherwise takes a dict with
 ``num_node``, ``inward`` and ``center``. We keep one table of named layouts
-(MMAction2's three plus ours) and teach ``Graph`` to resolve those names, so
-a config can say ``graph_cfg=dict(layout='openpose_body25')`` for MMAction2's
-own ``STGCN`` / ``AAGCN`` as well as for our backbones.
+(MMAction2's three plus ours). Our backbones build their graphs with
+:func:`build_graph`, which hands MMAction2's ``Graph`` the dict of a layout
+it does not know by name; ``Graph`` itself is not changed.
+
+MMAction2's own ``STGCN`` / ``AAGCN`` reach our layouts through that dict
+route: ``graph_cfg=dict(layout=get_layout('openpose_body25').to_graph_dict())``
+in a Python config, or the dict written out (``num_node``, ``inward``,
+``center``) in any config.
 """
+import json
+import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -15,8 +22,11 @@ import numpy as np
 
 __all__ = [
     'SkeletonLayout', 'register_layout', 'get_layout', 'list_layouts',
-    'patch_mmaction_graph'
+    'layout_from_dict', 'load_layout_file', 'build_graph'
 ]
+
+#: Layout names MMAction2's ``Graph`` resolves itself.
+MMACTION_LAYOUTS = ('openpose', 'nturgb+d', 'coco')
 
 
 @dataclass(frozen=True)
@@ -152,13 +162,177 @@ def register_layout(name: str,
     return layout
 
 
-def get_layout(layout: Union[str, dict, SkeletonLayout]) -> SkeletonLayout:
-    """Resolve a layout name or dict to a :class:`SkeletonLayout`.
+def _joint_index(value: Union[int, str], names: Optional[Sequence[str]],
+                 what: str) -> int:
+    """A joint given by index, or by name when the layout names its joints."""
+    if isinstance(value, str):
+        if not names or value not in names:
+            raise ValueError(f'layout: {what} names joint {value!r}, which '
+                             f'is not in joint_names {list(names or ())}')
+        return list(names).index(value)
+    return int(value)
+
+
+def layout_from_dict(spec: dict, name: str = 'custom') -> SkeletonLayout:
+    """Build a :class:`SkeletonLayout` from a plain dict (config, JSON, YAML).
+
+    The tree is given by one of
+
+    - ``inward``: ``(child, parent)`` edges (MMAction2's form), or
+      ``edges``: the same pairs, any orientation (oriented from
+      ``center``), or
+    - ``parents``: the parent of each joint, the root's being itself, -1
+      or None.
+
+    Joints in ``inward`` / ``edges`` / ``parents`` / ``flip_pairs`` /
+    ``center`` may be indices or, with ``joint_names``, names. ``num_node``
+    defaults to the number of ``joint_names`` or ``parents``; ``center``
+    (or ``centre``) to the root of ``parents``.
+
+    Example::
+
+        dict(joint_names=['pelvis', 'chest', 'head', 'l_hand', 'r_hand'],
+             parents=[None, 'pelvis', 'chest', 'chest', 'chest'],
+             flip_pairs=[('l_hand', 'r_hand')])
 
     Args:
-        layout (str | dict | SkeletonLayout): A registered name, or a dict
-            with ``num_node``, ``inward`` and ``center`` (optionally
-            ``joint_names`` and ``flip_pairs``) as MMAction2 accepts.
+        spec (dict): The layout.
+        name (str): Its name in messages, unless ``spec['name']`` is set.
+            Defaults to ``'custom'``.
+
+    Returns:
+        SkeletonLayout: The checked layout.
+
+    Raises:
+        ValueError: Naming what is missing or inconsistent.
+    """
+    name = str(spec.get('name', name))
+    names = spec.get('joint_names')
+    names = tuple(str(n) for n in names) if names else None
+    known = {
+        'name', 'num_node', 'inward', 'edges', 'parents', 'center', 'centre',
+        'joint_names', 'flip_pairs'
+    }
+    unknown = set(spec) - known
+    if unknown:
+        raise ValueError(f'layout {name!r}: unknown keys {sorted(unknown)}; '
+                         f'a layout dict takes {sorted(known)}')
+    trees = [key for key in ('inward', 'edges', 'parents') if key in spec]
+    if len(trees) != 1:
+        raise ValueError(f'layout {name!r}: give the tree as exactly one of '
+                         f'inward, edges or parents (got {trees or "none"})')
+    center = spec.get('center', spec.get('centre'))
+
+    def index(value, what):
+        return _joint_index(value, names, what)
+
+    if 'parents' in spec:
+        parents = list(spec['parents'])
+        num_node = int(spec.get('num_node', len(parents)))
+        if len(parents) != num_node:
+            raise ValueError(f'layout {name!r}: {len(parents)} parents for '
+                             f'{num_node} joints')
+        roots = [
+            j for j, p in enumerate(parents)
+            if p is None or p == -1 or (not isinstance(p, str) and p == j) or (
+                isinstance(p, str) and names and p == names[j])
+        ]
+        if len(roots) != 1:
+            raise ValueError(f'layout {name!r}: parents must have exactly one '
+                             f'root (its own parent, -1 or None); got '
+                             f'{len(roots)}: {roots}')
+        if center is None:
+            center = roots[0]
+        inward = [(j, index(p, f'parents[{j}]')) for j, p in enumerate(parents)
+                  if j != roots[0]]
+    else:
+        pairs = [(index(a, trees[0]), index(b, trees[0]))
+                 for a, b in spec[trees[0]]]
+        num_node = spec.get('num_node')
+        if num_node is None:
+            num_node = len(names) if names else 1 + max(
+                (max(pair) for pair in pairs), default=0)
+        if center is None:
+            raise ValueError(f'layout {name!r}: {trees[0]} needs a center '
+                             '(the root joint)')
+        inward = pairs
+        if trees[0] == 'edges':
+            inward = _orient_edges(pairs, index(center, 'center'),
+                                   int(num_node), name)
+    return SkeletonLayout(
+        name=name,
+        num_node=int(num_node),
+        inward=tuple(inward),
+        center=index(center, 'center'),
+        joint_names=names,
+        flip_pairs=tuple((index(a, 'flip_pairs'), index(b, 'flip_pairs'))
+                         for a, b in spec.get('flip_pairs') or ()))
+
+
+def _orient_edges(edges: Sequence[Tuple[int, int]], center: int, num_node: int,
+                  name: str) -> List[Tuple[int, int]]:
+    """``(child, parent)`` pairs of undirected edges, by a walk from the
+    root; extra edges (cycles) are refused by the tree check later."""
+    neighbours: Dict[int, List[int]] = {}
+    for a, b in edges:
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    inward, seen, stack = [], {center}, [center]
+    while stack:
+        joint = stack.pop()
+        for other in neighbours.get(joint, ()):
+            if other not in seen:
+                seen.add(other)
+                inward.append((other, joint))
+                stack.append(other)
+    if len(inward) != len(edges):
+        raise ValueError(f'layout {name!r}: the {len(edges)} edges do not '
+                         f'form a tree over {num_node} joints rooted at '
+                         f'{center} (cycle or unlinked joints)')
+    return inward
+
+
+def load_layout_file(path: str) -> SkeletonLayout:
+    """Read a layout from a JSON or YAML file (the dict of
+    :func:`layout_from_dict`).
+
+    Args:
+        path (str): A ``.json``, ``.yaml`` or ``.yml`` file.
+
+    Returns:
+        SkeletonLayout: The layout, named after the file unless it names
+        itself.
+    """
+    ext = osp.splitext(path)[1].lower()
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'no such layout file: {path}')
+    with open(path) as f:
+        if ext == '.json':
+            spec = json.load(f)
+        else:
+            import yaml  # PyYAML comes with MMEngine
+            spec = yaml.safe_load(f)
+    if not isinstance(spec, dict):
+        raise ValueError(f'{path}: a layout file must hold one mapping '
+                         f'(joint_names, parents or edges, center, '
+                         f'flip_pairs), got {type(spec).__name__}')
+    try:
+        return layout_from_dict(spec, name=path)
+    except ValueError as err:
+        raise ValueError(f'{path}: {err}') from err
+
+
+_LAYOUT_FILE_EXTS = ('.json', '.yaml', '.yml')
+
+
+def get_layout(layout: Union[str, dict, SkeletonLayout]) -> SkeletonLayout:
+    """Resolve a layout name, dict or file to a :class:`SkeletonLayout`.
+
+    Args:
+        layout (str | dict | SkeletonLayout): A registered name, a dict
+            (see :func:`layout_from_dict`; MMAction2's ``num_node`` /
+            ``inward`` / ``center`` form included) or the path of a JSON /
+            YAML file holding such a dict.
 
     Returns:
         SkeletonLayout: The layout.
@@ -166,22 +340,15 @@ def get_layout(layout: Union[str, dict, SkeletonLayout]) -> SkeletonLayout:
     if isinstance(layout, SkeletonLayout):
         return layout
     if isinstance(layout, dict):
-        missing = {'num_node', 'inward', 'center'} - set(layout)
-        if missing:
-            raise KeyError(f'layout dict lacks {sorted(missing)}')
-        return SkeletonLayout(
-            name=layout.get('name', 'custom'),
-            num_node=int(layout['num_node']),
-            inward=tuple((int(c), int(p)) for c, p in layout['inward']),
-            center=int(layout['center']),
-            joint_names=(tuple(layout['joint_names'])
-                         if layout.get('joint_names') else None),
-            flip_pairs=tuple(
-                (int(a), int(b)) for a, b in layout.get('flip_pairs', ())))
-    if layout not in _LAYOUTS:
+        return layout_from_dict(dict(layout))
+    if isinstance(layout, str) and layout not in _LAYOUTS \
+            and layout.lower().endswith(_LAYOUT_FILE_EXTS):
+        return load_layout_file(layout)
+    if not isinstance(layout, str) or layout not in _LAYOUTS:
         raise KeyError(f'unknown skeleton layout {layout!r}; registered: '
-                       f'{sorted(_LAYOUTS)} (or pass a dict with num_node, '
-                       'inward and center)')
+                       f'{sorted(_LAYOUTS)} (or pass a dict with joint_names, '
+                       'parents or inward edges and center, or the path of '
+                       'a .json / .yaml file holding one)')
     return _LAYOUTS[layout]
 
 
@@ -190,31 +357,27 @@ def list_layouts() -> List[str]:
     return sorted(_LAYOUTS)
 
 
-def patch_mmaction_graph() -> bool:
-    """Make MMAction2's ``Graph`` accept every registered layout name.
+def build_graph(layout: Union[str, dict, SkeletonLayout] = 'coco',
+                mode: str = 'spatial',
+                max_hop: int = 1):
+    """MMAction2's ``Graph`` of a layout from our table, a dict or a file.
 
-    Names MMAction2 knows itself are passed through unchanged, so its own
-    graphs stay bit-identical.
+    A name MMAction2 knows is passed through, so its own graphs stay
+    bit-identical; any other layout is resolved by :func:`get_layout` and
+    given to ``Graph`` as the dict it accepts.
+
+    Args:
+        layout (str | dict | SkeletonLayout): The layout.
+        mode (str): ``Graph``'s adjacency mode. Defaults to 'spatial'.
+        max_hop (int): ``Graph``'s hop distance. Defaults to 1.
 
     Returns:
-        bool: Whether the patch was installed now.
+        mmaction.models.utils.Graph: The graph.
     """
-    from mmaction.models.utils import graph as mmaction_graph
-    graph_cls = mmaction_graph.Graph
-    if getattr(graph_cls.__init__, '_aclnet_mm_patched', False):
-        return False
-    original_init = graph_cls.__init__
-    native = ('openpose', 'nturgb+d', 'coco')
-
-    def __init__(self, layout='coco', mode='spatial', max_hop=1):
-        if isinstance(layout, str) and layout not in native:
-            layout = get_layout(layout).to_graph_dict()
-        original_init(self, layout=layout, mode=mode, max_hop=max_hop)
-
-    __init__._aclnet_mm_patched = True
-    __init__.__doc__ = original_init.__doc__
-    graph_cls.__init__ = __init__
-    return True
+    from mmaction.models.utils import Graph
+    if not (isinstance(layout, str) and layout in MMACTION_LAYOUTS):
+        layout = get_layout(layout).to_graph_dict()
+    return Graph(layout=layout, mode=mode, max_hop=max_hop)
 
 
 # MMAction2's own layouts, restated so that bone / K-bone / flip transforms

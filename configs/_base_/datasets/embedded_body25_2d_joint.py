@@ -2,11 +2,11 @@
 # recordings (20 classes, one performer), cut into 24-frame windows and split
 # by time (tools/data/embedded/prepare_pose_classification_kit.py).
 # Coordinates are already centred and scale-normalised by the recorder, so
-# there is no PreNormalize2D; GenSkeFeat appends the OpenPose confidence as
-# the third channel.
-dataset_type = 'SampleNamingPoseDataset'
+# there is no PreNormalize2D (so the datasets say dim=2: 2D data, for the
+# validator and the inference API); GenSkeFeat appends the OpenPose
+# confidence as the third channel.
+dataset_type = 'SkeletonPoseDataset'
 ann_file = 'data/embedded/body25_2d.pkl'
-class_names = 'data/embedded/body25_2d_classes.txt'
 layout = 'openpose_body25'
 clip_len = 24
 num_person = 1
@@ -44,7 +44,8 @@ train_dataloader = dict(
         type=dataset_type,
         ann_file=ann_file,
         pipeline=train_pipeline,
-        split='train'))
+        split='train',
+        dim=2))
 val_dataloader = dict(
     batch_size=32,
     num_workers=0,
@@ -54,6 +55,7 @@ val_dataloader = dict(
         ann_file=ann_file,
         pipeline=val_pipeline,
         split='val',
+        dim=2,
         test_mode=True))
 test_dataloader = dict(
     batch_size=32,
@@ -64,6 +66,7 @@ test_dataloader = dict(
         ann_file=ann_file,
         pipeline=test_pipeline,
         split='test',
+        dim=2,
         test_mode=True))
 
 val_evaluator = [dict(type='AccMetric')]

@@ -14,14 +14,15 @@
 #
 # Checkpoint selection differs from the reference, which validates on the
 # test split: validation runs on 5 % of 'train' carved out by
-# CarvedSplitPoseDataset (seeded, stratified by class), training on the rest,
-# and 'val' (the official test part) is only used by the test loop.
+# SkeletonPoseDataset with carve= (seeded, stratified by class), training
+# on the rest, and 'val' (the official test part) is only used by the test
+# loop.
 #
 # Stream configs pick ``stream`` and rebuild the pipelines from the pieces:
 #   train:    train_head + augments[stream] + to_layout + gen + train_tail
 #   val/test: val_head / test_head + to_layout + gen + val_tail / test_tail
 # with gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream,))]
-dataset_type = 'CarvedSplitPoseDataset'
+dataset_type = 'SkeletonPoseDataset'
 data_root = 'data/skeleton/'
 ann_file = data_root + 'k400_2d.pkl'
 data_prefix = 'data/k400/kpfiles'
@@ -119,7 +120,7 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='SampleNamingPoseDataset',
+        type='SkeletonPoseDataset',
         ann_file=ann_file,
         pipeline=test_pipeline,
         split=test_split,

@@ -8,7 +8,7 @@
 #
 # Checkpoint selection differs from the reference, which validates on the
 # test split: validation runs on 5 % of 'xsub_train' carved out by
-# CarvedSplitPoseDataset (seeded, stratified by class, whole
+# SkeletonPoseDataset with carve= (seeded, stratified by class, whole
 # performers), training on the rest, and 'xsub_val' (the official test
 # part) is only used by the test loop.
 #
@@ -16,7 +16,7 @@
 #   train:    train_head + augments[stream] + to_layout + gen + train_tail
 #   val/test: val_head / test_head + to_layout + gen + val_tail / test_tail
 # with gen = [dict(type='GenSkeletonStreams', layout=layout, feats=(stream,))]
-dataset_type = 'CarvedSplitPoseDataset'
+dataset_type = 'SkeletonPoseDataset'
 data_root = 'data/skeleton/'
 ann_file = data_root + 'ntu60_3d.pkl'
 layout = 'nturgb+d'
@@ -112,7 +112,7 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='SampleNamingPoseDataset',
+        type='SkeletonPoseDataset',
         ann_file=ann_file,
         pipeline=test_pipeline,
         split=test_split,

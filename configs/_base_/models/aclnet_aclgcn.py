@@ -13,7 +13,7 @@ model = dict(
         num_classes=60,
         in_channels=384,
         feature_source='topology',
-        loss_inter=dict(type='AffinityContrastiveLoss', num_classes=60),
+        loss_inter=dict(type='AffinityContrastiveLoss'),
         loss_intra=dict(type='MarginContrastiveLoss', queue_size=512),
         loss_inter_weight=0.1,
         loss_intra_weight=0.1))

@@ -180,6 +180,9 @@ def test_convert_ntu120_splits(ntu_dir):
         for a in result.annotations['annotations']
     }
     assert labels['S018C001P008R001A061'] == 60
+    # Class names in the pickle: NTU's action ids, label 60 is A061.
+    classes = result.annotations['classes']
+    assert len(classes) == 120 and classes[60] == 'A061'
     split = result.annotations['split']
     assert set(split) == {'xsub_train', 'xsub_val', 'xset_train', 'xset_val'}
     # Performer 8 trains in both NTU60 and NTU120 cross-subject.

@@ -129,6 +129,7 @@ def test_convert_skip_keeps_good(pku_dir, tmp_path_factory):
     assert clipped['total_frames'] == 6  # frames 2..7 of 8
     assert annos['0003-R_000']['label'] == 6
 
+    assert data['classes'][50] == 'action_51' and len(data['classes']) == 51
     split = data['split']
     assert split['xsub_train'] == ['0002-L_000', '0002-L_001', '0002-M_000']
     assert split['xsub_val'] == ['0003-R_000']

@@ -3,13 +3,12 @@ import mmengine
 import numpy as np
 import pytest
 from mmaction.datasets import PoseDataset
-from mmaction.models.utils import Graph
 from mmengine.registry import init_default_scope
 
 from aclnet_mm.datasets.embedded.pybullet_mocap import (
     DEEPMIMIC_JOINTS, convert_pybullet_mocap, deepmimic_forward_kinematics,
     load_deepmimic_motion)
-from aclnet_mm.models.utils import get_layout
+from aclnet_mm.models.utils import build_graph, get_layout
 
 
 def test_layout_registered_on_import():
@@ -17,7 +16,7 @@ def test_layout_registered_on_import():
     layout = get_layout('deepmimic_humanoid')
     assert layout.num_node == len(DEEPMIMIC_JOINTS) == 15
     assert layout.joint_names[layout.center] == 'root'
-    assert Graph(layout='deepmimic_humanoid').A.shape == (3, 15, 15)
+    assert build_graph('deepmimic_humanoid').A.shape == (3, 15, 15)
 
 
 @pytest.fixture(scope='module')

@@ -10,9 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
-from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
+from aclnet_mm.engine.runner import SafeCheckpointRunner
 from aclnet_mm.models.losses import AffinityContrastiveLoss
 
 NUM_CLASSES = 5
@@ -40,8 +40,10 @@ class ToyDataset(Dataset):
 
 class ToyRecognizer(BaseModel):
 
-    def __init__(self, faithful=True):
+    def __init__(self, faithful=True, temperature_policy=None):
         super().__init__()
+        policy = {} if temperature_policy is None else dict(
+            temperature_policy=temperature_policy)
         self.fc = nn.Linear(4, NUM_CLASSES)
         self.loss_inter = AffinityContrastiveLoss(
             NUM_CLASSES,
@@ -50,7 +52,8 @@ class ToyRecognizer(BaseModel):
             num_neighbors=2,
             overlap_thr=1,
             size_thresholds=(2, 3),
-            faithful=faithful)
+            faithful=faithful,
+            **policy)
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         logits = self.fc(inputs)
@@ -87,21 +90,24 @@ def _loader():
 
 @pytest.fixture
 def build_runner():
-    """Factory of real Runners training :class:`ToyRecognizer`."""
+    """Factory of real Runners training :class:`ToyRecognizer`: our
+    ``SafeCheckpointRunner``, the runner of our configs, whose checkpoints
+    resume under torch's default safe loading."""
 
     def build(work_dir,
               max_epochs,
               custom_hooks,
               faithful=True,
               with_val=True,
-              resume=False):
+              resume=False,
+              temperature_policy=None):
         torch.manual_seed(0)
         val = dict(
             val_dataloader=_loader(),
             val_cfg=dict(),
             val_evaluator=[ToyAccuracy()]) if with_val else {}
-        return Runner(
-            model=ToyRecognizer(faithful),
+        return SafeCheckpointRunner(
+            model=ToyRecognizer(faithful, temperature_policy),
             work_dir=str(work_dir),
             experiment_name=f'toy_{uuid.uuid4().hex}',
             train_dataloader=_loader(),

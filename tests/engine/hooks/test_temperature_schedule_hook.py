@@ -46,18 +46,14 @@ def _step_tau(size):
     return 0.1 if size <= 2 else 0.5 if size <= 3 else 1.0
 
 
-def test_build_and_validation():
-    hook = HOOKS.build(dict(type='TemperatureScheduleHook', policy='linear'))
-    assert hook.points == (10.0, 20.0, 30.0)
-    hook = TemperatureScheduleHook(
-        policy='linear', knots=(5, 15), temperatures=(0.2, 0.8))
-    assert hook.points == (5.0, 15.0)
-    with pytest.raises(ValueError, match='policy'):
-        TemperatureScheduleHook(policy='exp')
-    with pytest.raises(ValueError, match='temperatures'):
-        TemperatureScheduleHook(temperatures=(0.1, 0.5))
-    with pytest.raises(ValueError, match='anneal'):
-        TemperatureScheduleHook(anneal=dict(start=2.0))
+def test_hook_holds_no_schedule():
+    hook = HOOKS.build(dict(type='TemperatureScheduleHook'))
+    assert isinstance(hook, TemperatureScheduleHook)
+    # The schedule is the loss's temperature_policy, stated once there.
+    with pytest.raises(TypeError):
+        HOOKS.build(dict(type='TemperatureScheduleHook', policy='step'))
+    with pytest.raises(TypeError):
+        TemperatureScheduleHook(size_thresholds=(2, 3))
 
 
 @pytest.mark.parametrize('faithful', [True, False])
@@ -65,15 +61,19 @@ def test_linear_policy_with_epoch_annealing(build_runner, tmp_path, faithful):
     recorder = TauRecorder()
     hooks = [
         dict(type='SuperclassRefreshHook', start_epoch=1, out_file=None),
-        dict(
-            type='TemperatureScheduleHook',
-            policy='linear',
-            knots=(2, 4, 6),
-            temperatures=(0.1, 0.5, 1.0),
-            anneal=dict(start_factor=2.0, end_factor=1.0, end=2)), recorder
+        dict(type='TemperatureScheduleHook'), recorder
     ]
+    policy = dict(
+        type='LinearTemperature',
+        knots=(2, 4, 6),
+        anneal=dict(start_factor=2.0, end_factor=1.0, end=2))
     runner = build_runner(
-        tmp_path, 3, hooks, faithful=faithful, with_val=False)
+        tmp_path,
+        3,
+        hooks,
+        faithful=faithful,
+        with_val=False,
+        temperature_policy=policy)
     runner.train()
     seen = set()
     for r in recorder.records:
@@ -90,17 +90,18 @@ def test_step_policy_cosine_annealing_by_iter(build_runner, tmp_path):
     recorder = TauRecorder()
     hooks = [
         dict(type='SuperclassRefreshHook', start_epoch=1, out_file=None),
-        dict(
-            type='TemperatureScheduleHook',
-            size_thresholds=(2, 3),
-            anneal=dict(
-                start_factor=1.0,
-                end_factor=0.5,
-                begin=2,
-                by_epoch=False,
-                mode='cosine')), recorder
+        dict(type='TemperatureScheduleHook'), recorder
     ]
-    runner = build_runner(tmp_path, 2, hooks, with_val=False)
+    policy = dict(
+        type='StepTemperature',
+        anneal=dict(
+            start_factor=1.0,
+            end_factor=0.5,
+            begin=2,
+            by_epoch=False,
+            mode='cosine'))
+    runner = build_runner(
+        tmp_path, 2, hooks, with_val=False, temperature_policy=policy)
     runner.train()
     max_iters = runner.max_iters
     for r in recorder.records:
@@ -117,14 +118,15 @@ def test_class_tau_follows_sizes_without_anneal(build_runner, tmp_path):
     recorder = TauRecorder()
     hooks = [
         dict(type='SuperclassRefreshHook', start_epoch=1, out_file=None),
-        dict(type='TemperatureScheduleHook', size_thresholds=(2, 3)), recorder
+        dict(type='TemperatureScheduleHook'), recorder
     ]
     runner = build_runner(tmp_path, 2, hooks, with_val=False)
     runner.train()
     for r in recorder.records:
         assert r['tau'] == pytest.approx([_step_tau(s) for s in r['sizes']])
+    # One owner: the loss's policy; the hook injected nothing.
     loss = runner.model.loss_inter
-    assert loss.temperature_fn is not None
+    assert not hasattr(loss, 'temperature_fn')
     torch.testing.assert_close(
-        loss.temperature_fn(torch.tensor([2., 3., 4.])),
+        loss.temperature_policy(torch.tensor([2., 3., 4.])),
         torch.tensor([0.1, 0.5, 1.0]))

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
-from aclnet_mm.tools.benchmark import HostReadCounter
+from aclnet_mm.utils import HostReadCounter
 
 NUM_CLASSES, BATCH, V = 12, 6, 5
 

@@ -6,9 +6,9 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
+from aclnet_mm.tools.launch import build_runner
 
 RUNTIME = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
@@ -119,7 +119,7 @@ def pretrained(tmp_path_factory):
         samples_per_class=8,
         num_frames=8,
         seed=0)
-    full = Runner.from_cfg(
+    full = build_runner(
         _pretrain_cfg(ann_file, str(root / 'full'), max_epochs=3))
     full.train()
     return dict(
@@ -150,7 +150,7 @@ def test_resume_is_exact(pretrained):
         pretrained['ann_file'], str(root / 'resumed'), max_epochs=3)
     cfg.resume = True
     cfg.load_from = str(root / 'full' / 'epoch_1.pth')
-    resumed = Runner.from_cfg(cfg)
+    resumed = build_runner(cfg)
     resumed.train()
     expected, got = pretrained['state'], _state(resumed)
     assert expected.keys() == got.keys()
@@ -201,7 +201,7 @@ def test_linear_probe_loads_query_encoder(pretrained):
                     type='SGD', lr=1.0, momentum=0.9, nesterov=True)),
             default_hooks=dict(checkpoint=dict(interval=1, save_best=None)),
             randomness=dict(seed=0)))
-    probe_runner = Runner.from_cfg(probe)
+    probe_runner = build_runner(probe)
     probe_runner.train()
     for name, value in probe_runner.model.backbone.state_dict().items():
         torch.testing.assert_close(value, expected['backbone.' + name])

@@ -1,10 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Checks of ``PoseDataset`` pickles against themselves and a config.
-
-Every check runs to the end and reports each problem with the file, the
-sample id (``frame_dir``) and the field, so one pass lists everything to
-fix. The same checks back ``python -m aclnet_mm.tools.validate`` and the
-:class:`~aclnet_mm.datasets.ValidatedPoseDataset`.
+"""Checks of ``PoseDataset`` pickles against themselves and expectations.
 
 The pickle format is MMAction2's: ``dict(split={name: [ids]},
 annotations=[sample, ...])``, each sample with ``frame_dir`` (or
@@ -13,157 +8,23 @@ C)`` (``C`` = 3 for 3D, 2 for 2D plus ``keypoint_score`` ``(M, T, V)``).
 Kinetics-style compressed samples carry ``frame_inds`` and a ``keypoint``
 of ``(N, V, 3)`` (x, y, score per detected person-frame).
 """
-import inspect
 import os.path as osp
 import sys
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Union
 
 import mmengine
 import numpy as np
-from mmaction.registry import MODELS
-from mmengine.config import Config
-from mmengine.utils import ProgressBar
 
-from aclnet_mm.datasets.transforms.skeleton_streams import (
-    _MMACTION_BONE_TABLES, _STREAMS)
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.utils.progress import progress_bar
+from .problems import Problem, ValidationReport
 
 __all__ = [
-    'Problem', 'ValidationReport', 'PROBLEM_KINDS', 'check_sample',
-    'check_annotations', 'validate_pickle', 'expectations_from_config',
-    'check_pipeline', 'check_config', 'validate_config'
+    'check_sample', 'check_annotations', 'validate_pickle', 'class_names_of'
 ]
 
-# kind -> what it means, in the order the summary prints them.
-PROBLEM_KINDS = {
-    'not_pickle': 'the file cannot be read as a pickle',
-    'bad_structure': 'the top level is not the PoseDataset dict',
-    'missing_key': 'a required key is absent',
-    'wrong_type': 'a value has the wrong type or dtype',
-    'bad_shape': 'an array has the wrong number of dimensions or shape',
-    'layout_mismatch': 'joint count differs from the graph layout',
-    'dim_mismatch': '2D / 3D coordinates or score channels are confused',
-    'channel_mismatch': 'data channels differ from the backbone in_channels',
-    'non_finite': 'NaN or inf values',
-    'empty_sequence': 'no person or no frame',
-    'frames_mismatch': 'total_frames differs from the keypoint frames',
-    'label_range': 'label outside [0, num_classes)',
-    'unknown_split': 'the requested split name is not in the file',
-    'split_missing_id': 'a split lists an id with no annotation',
-    'duplicate_id': 'two annotations share an id',
-    'empty_split': 'a split (or the annotation list) is empty',
-    'missing_file': 'an annotation or per-sample skeleton file is absent',
-    'config': 'the config cannot be read for expectations',
-    'bad_img_shape': 'img_shape is not a pair of positive ints (H, W)',
-    'mixed_dims': 'one file mixes 2D and 3D samples',
-    'mixed_joints': 'one file mixes samples with different joint counts',
-    'mixed_score': 'one 2D file mixes samples with and without scores',
-    'split_overlap': 'an id is in both a training and a test split',
-    'unknown_layout': 'a layout name (graph or pipeline) is not registered',
-    'unsupported_stream': 'a feature stream the transform or layout cannot '
-    'build',
-    'layout_conflict': 'the pipeline and the graph name different layouts',
-}
-
-# Feature streams of MMAction2's GenSkeFeat; its bone streams need one of
-# the bone tables of JointToBone (_MMACTION_BONE_TABLES).
-_GENSKEFEAT_STREAMS = ('j', 'b', 'jm', 'bm')
-
 _DIM_NAMES = {2: '2D (x, y)', 3: '3D (x, y, z)'}
-
-
-@dataclass
-class Problem:
-    """One problem found in a pickle.
-
-    Args:
-        kind (str): A key of :data:`PROBLEM_KINDS`.
-        message (str): What is wrong and how to fix it.
-        file (str): The pickle (or per-sample file).
-        sample (str, optional): The sample id. Defaults to None.
-        field (str, optional): The key of the sample or file. Defaults to
-            None.
-        index (int, optional): Position in ``annotations``. Defaults to
-            None.
-    """
-    kind: str
-    message: str
-    file: str
-    sample: Optional[str] = None
-    field: Optional[str] = None
-    index: Optional[int] = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.sample is not None:
-            where += f' | sample {self.sample!r}'
-        if self.field is not None:
-            where += f' | field {self.field!r}'
-        return f'[{self.kind}] {where}: {self.message}'
-
-
-class ValidationReport:
-    """All problems found in one pickle.
-
-    Args:
-        file (str): The checked file.
-        problems (Iterable[Problem]): The problems. Defaults to ().
-        num_samples (int): Number of samples checked. Defaults to 0.
-    """
-
-    def __init__(self,
-                 file: str,
-                 problems: Iterable[Problem] = (),
-                 num_samples: int = 0) -> None:
-        self.file = file
-        self.problems = list(problems)
-        self.num_samples = num_samples
-
-    @property
-    def ok(self) -> bool:
-        """Whether no problem was found."""
-        return not self.problems
-
-    def counts(self) -> Counter:
-        """Number of problems per kind."""
-        return Counter(p.kind for p in self.problems)
-
-    def bad_indices(self) -> set:
-        """Positions of the annotations with a sample-level problem."""
-        return {p.index for p in self.problems if p.index is not None}
-
-    def format(self, max_per_kind: Optional[int] = None) -> str:
-        """Human-readable listing, then a count per kind.
-
-        Args:
-            max_per_kind (int, optional): Print at most this many problems
-                of each kind (all are counted). Defaults to None (all).
-
-        Returns:
-            str: The report.
-        """
-        lines, shown = [], Counter()
-        for problem in self.problems:
-            shown[problem.kind] += 1
-            if max_per_kind is None or shown[problem.kind] <= max_per_kind:
-                lines.append(str(problem))
-        counts = self.counts()
-        if not counts:
-            lines.append(f'{self.file}: OK, {self.num_samples} samples '
-                         'checked')
-            return '\n'.join(lines)
-        lines.append(f'{self.file}: {len(self.problems)} problem(s) in '
-                     f'{self.num_samples} samples checked')
-        for kind in PROBLEM_KINDS:
-            if counts[kind]:
-                hidden = ''
-                if max_per_kind is not None and counts[kind] > max_per_kind:
-                    hidden = f' ({counts[kind] - max_per_kind} not shown)'
-                lines.append(f'  {kind}: {counts[kind]}{hidden}  '
-                             f'({PROBLEM_KINDS[kind]})')
-        return '\n'.join(lines)
 
 
 def _sample_id(sample: Any, index: int) -> str:
@@ -187,9 +48,11 @@ def _layout_hint(num_joints: int) -> str:
         except KeyError:  # pragma: no cover - registry changed meanwhile
             continue
     if not names:
-        return (f'no registered layout has {num_joints} joints; register '
-                'one (aclnet_mm.models.utils.graph.register_layout) or pass '
-                'a dict layout')
+        return (f'no registered layout has {num_joints} joints; describe '
+                'yours as a dict (joint_names, parents, flip_pairs) in the '
+                'config, or in a .json / .yaml file given as the layout '
+                '(validator: --layout my_layout.json); see '
+                'docs/custom_dataset.md')
     return f'layouts with {num_joints} joints: {", ".join(names)}'
 
 
@@ -249,10 +112,12 @@ def check_sample(sample: Any,
         report(
             'wrong_type', 'label', f'label must be an int, got '
             f'{type(sample["label"]).__name__} {sample["label"]!r}')
-    elif num_classes is not None and not 0 <= sample['label'] < num_classes:
+    elif sample['label'] < 0 or (num_classes is not None
+                                 and sample['label'] >= num_classes):
+        bound = num_classes if num_classes is not None else 'num_classes'
         report(
             'label_range', 'label',
-            f'label {sample["label"]} is outside [0, {num_classes}); '
+            f'label {sample["label"]} is outside [0, {bound}); '
             'labels are 0-based class indices (NTU action A001 is '
             'label 0) and num_classes must cover them all')
 
@@ -301,7 +166,7 @@ def _check_arrays(sample: dict, index: int, sid: str, file: str,
             'wrong_type', 'keypoint', f'keypoint must be a numpy array, '
             f'got {type(keypoint).__name__}')
         return problems
-    if not np.issubdtype(keypoint.dtype, np.floating):
+    if keypoint.dtype.kind != 'f':  # floating (dtype.kind: cheap per sample)
         report(
             'wrong_type', 'keypoint', f'keypoint dtype is '
             f'{keypoint.dtype}; use float32 (or float16)')
@@ -439,8 +304,7 @@ def _check_score(sample: dict, index: int, sid: str, file: str,
                  keypoint: np.ndarray, compressed: bool) -> List[Problem]:
     problems = []
     score = sample['keypoint_score']
-    if not isinstance(score, np.ndarray) or not np.issubdtype(
-            score.dtype, np.floating):
+    if not isinstance(score, np.ndarray) or score.dtype.kind != 'f':
         what = getattr(score, 'dtype', type(score).__name__)
         problems.append(
             Problem('wrong_type', f'keypoint_score must be a float array, '
@@ -463,8 +327,7 @@ def _check_frame_inds(sample: dict, index: int, sid: str, file: str,
                       keypoint: np.ndarray,
                       total_frames: Optional[int]) -> List[Problem]:
     inds = sample['frame_inds']
-    if not isinstance(inds, np.ndarray) or not np.issubdtype(
-            inds.dtype, np.integer):
+    if not isinstance(inds, np.ndarray) or inds.dtype.kind not in 'iu':
         what = getattr(inds, 'dtype', type(inds).__name__)
         return [
             Problem('wrong_type', f'frame_inds must be an integer array, '
@@ -553,6 +416,10 @@ def check_annotations(data: Any,
                     field='annotations'))
             return ValidationReport(file, problems)
         annotations, splits = data['annotations'], data.get('split')
+        names = class_names_of(data)
+        if num_classes is None and names is not None:
+            # The pickle's own class list bounds its labels.
+            num_classes = len(names)
         if not isinstance(annotations, list):
             problems.append(
                 Problem(
@@ -587,7 +454,7 @@ def check_annotations(data: Any,
         problems.extend(split_problems)
 
     # A bar on stderr, so that the report on stdout stays parseable.
-    bar = ProgressBar(len(selected), file=sys.stderr) \
+    bar = progress_bar(len(selected), label=f'checking {file}') \
         if progress and len(selected) else None
     signatures = {}
     for i in selected:
@@ -611,8 +478,8 @@ def check_annotations(data: Any,
                 _check_skeleton_file(sample, i, ids[i], skeleton_prefix,
                                      load_skeletons, num_classes, layout,
                                      in_channels, dim))
-    if bar is not None:
-        sys.stderr.write('\n')
+    if bar is not None and hasattr(bar, 'bar_width'):
+        sys.stderr.write('\n')  # end MMEngine's bar line
     # An expectation already flags each sample that misses it; without
     # one, the samples that differ from the rest of the file are flagged.
     problems.extend(
@@ -626,13 +493,28 @@ def check_annotations(data: Any,
     return ValidationReport(file, problems, num_samples=len(selected))
 
 
+def class_names_of(data: Any) -> Optional[List[str]]:
+    """The class names a pickle carries (top-level ``classes``), if any.
+
+    Args:
+        data (Any): A loaded annotation object.
+
+    Returns:
+        list[str], optional: The names, index = label.
+    """
+    if isinstance(data, dict) and isinstance(
+            data.get('classes'), (list, tuple)):
+        return [str(name) for name in data['classes']]
+    return None
+
+
 def _signature(sample: Any) -> Optional[tuple]:
     """``(coordinates, joints, has_score)`` of a well-formed sample."""
     if not isinstance(sample, dict):
         return None
     keypoint = sample.get('keypoint')
-    if not isinstance(keypoint, np.ndarray) or not np.issubdtype(
-            keypoint.dtype, np.floating) or keypoint.size == 0:
+    if not isinstance(keypoint, np.ndarray) or keypoint.dtype.kind != 'f' \
+            or keypoint.size == 0:
         return None
     compressed = 'frame_inds' in sample
     if keypoint.ndim != (3 if compressed else 4):
@@ -873,346 +755,3 @@ def validate_pickle(path: str,
         progress=progress)
     report.problems[:0] = problems
     return report
-
-
-_DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-
-
-def _unwrap_dataset(cfg: dict, where: str = 'dataset') -> tuple:
-    """The dataset that holds ``ann_file`` and its key path in the config."""
-    # RepeatDataset / ClassBalancedDataset hold the real one in `dataset`.
-    while isinstance(cfg, dict) and 'ann_file' not in cfg \
-            and isinstance(cfg.get('dataset'), dict):
-        cfg, where = cfg['dataset'], where + '.dataset'
-    return cfg, where
-
-
-def _stream_step(step: Any) -> Optional[Dict[str, Any]]:
-    """What a feature-stream transform config builds, None for others.
-
-    Returns:
-        dict, optional: ``key`` (the argument naming the layout), ``name``
-        (its value), ``feats``, ``allowed`` (the streams the transform
-        knows), ``bone_field`` (the argument that asks for MMAction2's bone
-        tables, or None when it does not) and ``uses_layout`` (whether the
-        transform reads the layout at all).
-    """
-    if not isinstance(step, dict):
-        return None
-    kind = str(step.get('type', ''))
-    if kind.endswith('GenSkeFeat'):
-        feats = step.get('feats', ['j'])
-        # MMAction2 reads `dataset` only for its bone table (JointToBone).
-        bones = isinstance(feats, (list, tuple)) and any(
-            f in ('b', 'bm') for f in feats)
-        return dict(
-            key='dataset',
-            name=step.get('dataset', 'nturgb+d'),
-            feats=feats,
-            allowed=_GENSKEFEAT_STREAMS,
-            bone_field='feats' if bones else None,
-            uses_layout=bones)
-    if kind.endswith('GenSkeletonStreams'):
-        mmaction = step.get('bone_tree', 'auto') == 'mmaction'
-        return dict(
-            key='layout',
-            name=step.get('layout', 'nturgb+d'),
-            feats=step.get('feats', ('j', )),
-            allowed=_STREAMS,
-            bone_field='bone_tree' if mmaction else None,
-            uses_layout=True)
-    return None
-
-
-def _try_layout(layout: Any):
-    """The :class:`SkeletonLayout`, or the error message when unknown."""
-    try:
-        return get_layout(layout), None
-    except (KeyError, TypeError, ValueError) as err:
-        return None, str(err.args[0] if err.args else err)
-
-
-def _same_skeleton(first, second) -> bool:
-    return (first.num_node, first.center, sorted(first.inward)) == \
-        (second.num_node, second.center, sorted(second.inward))
-
-
-def check_pipeline(pipeline: Optional[Sequence],
-                   file: str,
-                   graph_layout: Optional[Union[str, dict]] = None,
-                   where: str = 'pipeline') -> List[Problem]:
-    """Check the layout names and streams of a pipeline's stream transforms.
-
-    ``GenSkeFeat`` (MMAction2: ``j``, ``b``, ``jm``, ``bm``; bones only for
-    ``nturgb+d``, ``openpose`` and ``coco``) and ``GenSkeletonStreams``
-    (ours: also ``k`` / ``km``, any registered layout).
-
-    Args:
-        pipeline (Sequence[dict], optional): Transform configs.
-        file (str): The config, for the messages.
-        graph_layout (str | dict, optional): The model's
-            ``graph_cfg.layout``; a stream transform naming another skeleton
-            is a ``layout_conflict``. Defaults to None.
-        where (str): Key path of the pipeline, for the fields. Defaults to
-            ``'pipeline'``.
-
-    Returns:
-        list[Problem]: ``unknown_layout``, ``unsupported_stream`` and
-        ``layout_conflict`` problems.
-    """
-    problems = []
-    graph = _try_layout(graph_layout)[0] if graph_layout else None
-    for k, raw in enumerate(pipeline or ()):
-        step = _stream_step(raw)
-        if step is None:
-            continue
-        kind, prefix = raw['type'], f'{where}[{k}]'
-        feats = step['feats']
-        streams = list(feats) if isinstance(feats, (list, tuple)) else None
-        unknown = [f for f in streams or () if f not in step['allowed']]
-        if not streams or unknown:
-            hint = ''
-            if any(f in ('k', 'km') for f in unknown):
-                hint = ('; K-bone streams (k, km) need GenSkeletonStreams '
-                        '(type="GenSkeletonStreams", layout=..., feats=...)')
-            problems.append(
-                Problem(
-                    'unsupported_stream', f'{kind} cannot build feats='
-                    f'{feats!r}: it knows {list(step["allowed"])}{hint}',
-                    file,
-                    field=f'{prefix}.feats'))
-        if not step['uses_layout']:
-            continue
-        name = step['name']
-        spec, error = _try_layout(name)
-        if spec is None:
-            problems.append(
-                Problem(
-                    'unknown_layout',
-                    f'{kind} {step["key"]}={name!r}: {error}',
-                    file,
-                    field=f'{prefix}.{step["key"]}'))
-            continue
-        if step['bone_field'] and name not in _MMACTION_BONE_TABLES:
-            problems.append(
-                Problem(
-                    'unsupported_stream', f'{kind} with '
-                    f'{step["key"]}={name!r} asks for MMAction2\'s bone '
-                    f'table, which exists only for {_MMACTION_BONE_TABLES}; '
-                    'use GenSkeletonStreams with bone_tree="auto" or '
-                    '"layout", which takes bones from the layout\'s own tree',
-                    file,
-                    field=f'{prefix}.{step["bone_field"]}'))
-        if graph is not None and not _same_skeleton(spec, graph):
-            problems.append(
-                Problem(
-                    'layout_conflict', f'{kind} builds streams on '
-                    f'{spec.name!r} ({spec.num_node} joints) but the '
-                    f"model's graph_cfg.layout is {graph.name!r} "
-                    f'({graph.num_node} joints): bones would follow the '
-                    'wrong tree, or the joint counts clash; name the same '
-                    'layout in both',
-                    file,
-                    field=f'{prefix}.{step["key"]}'))
-    return problems
-
-
-def check_config(cfg: Any, file: str = '<config>') -> List[Problem]:
-    """Check a config's layout names and feature streams.
-
-    Args:
-        cfg (Config | dict): The loaded config.
-        file (str): Its path, for the messages. Defaults to
-            ``'<config>'``.
-
-    Returns:
-        list[Problem]: Problems of the graph layout and of every
-        dataloader's pipeline (see :func:`check_pipeline`).
-    """
-    backbone = (cfg.get('model') or {}).get('backbone') or {}
-    layout = (backbone.get('graph_cfg') or {}).get('layout')
-    problems = []
-    if layout is not None:
-        error = _try_layout(layout)[1]
-        if error is not None:
-            problems.append(
-                Problem(
-                    'unknown_layout',
-                    error,
-                    file,
-                    field='model.backbone.graph_cfg.layout'))
-    seen = []
-    for loader in _DATALOADERS:
-        dataset, where = _unwrap_dataset(
-            (cfg.get(loader) or {}).get('dataset'), f'{loader}.dataset')
-        if not isinstance(dataset, dict):
-            continue
-        pipeline = dataset.get('pipeline')
-        if pipeline in seen:  # test_dataloader = val_dataloader
-            continue
-        seen.append(pipeline)
-        problems.extend(
-            check_pipeline(pipeline, file, layout, f'{where}.pipeline'))
-    return problems
-
-
-def _pipeline_expectations(pipeline: Sequence) -> Dict[str, Any]:
-    dim, num_feats, ske_dataset = None, 1, None
-    for step in pipeline or ():
-        if not isinstance(step, dict):
-            continue
-        kind = str(step.get('type', ''))
-        if kind.endswith('PreNormalize3D'):
-            dim = 3
-        elif kind.endswith('PreNormalize2D'):
-            dim = 2
-        else:
-            stream = _stream_step(step)
-            if stream is not None and isinstance(stream['feats'],
-                                                 (list, tuple)):
-                num_feats = len(stream['feats']) or 1
-                ske_dataset = stream['name']
-    return dict(dim=dim, num_feats=num_feats, ske_dataset=ske_dataset)
-
-
-def _default_in_channels(backbone: dict) -> Optional[int]:
-    if 'in_channels' in backbone:
-        return backbone['in_channels']
-    cls = MODELS.get(backbone.get('type', ''))
-    if cls is None:
-        return None
-    param = inspect.signature(cls.__init__).parameters.get('in_channels')
-    if param is None or param.default is inspect.Parameter.empty:
-        return None
-    return param.default
-
-
-def expectations_from_config(cfg: Any) -> List[Dict[str, Any]]:
-    """What the config's datasets and model expect of the pickle.
-
-    Args:
-        cfg (str | Config | dict): A config file or object.
-
-    Returns:
-        list[dict]: One entry per distinct ``(ann_file, split)`` of the
-        train / val / test dataloaders, with the keys ``ann_file``,
-        ``split``, ``num_classes``, ``layout``, ``in_channels`` (per
-        feature stream), ``dim``, ``skeleton_prefix`` and ``source``
-        (the dataloader names).
-    """
-    if isinstance(cfg, str):
-        cfg = Config.fromfile(cfg)
-    model = cfg.get('model') or {}
-    head = model.get('cls_head') or {}
-    backbone = model.get('backbone') or {}
-    graph_cfg = backbone.get('graph_cfg') or {}
-    layout = graph_cfg.get('layout')
-    total_in = _default_in_channels(backbone) if backbone else None
-
-    entries = {}
-    for loader in _DATALOADERS:
-        dataset = _unwrap_dataset((cfg.get(loader) or {}).get('dataset'))[0]
-        if not isinstance(dataset, dict) or 'ann_file' not in dataset:
-            continue
-        ann_file = dataset['ann_file']
-        data_root = dataset.get('data_root')
-        if data_root and not osp.isabs(ann_file):
-            ann_file = osp.join(data_root, ann_file)
-        split = dataset.get('split')
-        key = (ann_file, split)
-        if key in entries:
-            entries[key]['source'].append(loader)
-            continue
-        pipe = _pipeline_expectations(dataset.get('pipeline'))
-        in_channels = None
-        if total_in is not None and total_in % pipe['num_feats'] == 0:
-            in_channels = total_in // pipe['num_feats']
-        prefix = (dataset.get('data_prefix') or {}).get('skeleton')
-        entries[key] = dict(
-            ann_file=ann_file,
-            split=split,
-            num_classes=head.get('num_classes', dataset.get('num_classes')),
-            layout=layout if layout is not None else pipe['ske_dataset'],
-            in_channels=in_channels,
-            dim=pipe['dim'],
-            skeleton_prefix=prefix,
-            source=[loader])
-    return list(entries.values())
-
-
-def validate_config(cfg: Any,
-                    split: Optional[str] = None,
-                    num_classes: Optional[int] = None,
-                    layout: Optional[Union[str, dict]] = None,
-                    load_skeletons: bool = False,
-                    progress: bool = False) -> List[ValidationReport]:
-    """Check every annotation file a config reads against its model.
-
-    Args:
-        cfg (str | Config | dict): The config.
-        split (str, optional): Check only this split of each file
-            (instead of each dataloader's own). Defaults to None.
-        num_classes (int, optional): Overrides the head's. Defaults to
-            None.
-        layout (str | dict, optional): Overrides the backbone's
-            ``graph_cfg.layout``. Defaults to None.
-        load_skeletons (bool): See :func:`check_annotations`.
-        progress (bool): See :func:`check_annotations`.
-
-    Returns:
-        list[ValidationReport]: One per distinct ``(ann_file, split)``,
-        after one for the config itself when its layouts or streams are
-        wrong (:func:`check_config`) or it cannot be read.
-    """
-    name = cfg if isinstance(cfg, str) else '<config>'
-    if isinstance(cfg, str):
-        try:
-            cfg = Config.fromfile(cfg)
-        except Exception as err:  # noqa: BLE001 - any config failure
-            return [
-                ValidationReport(name, [
-                    Problem('config', f'cannot be read: {type(err).__name__}: '
-                            f'{err}', name)
-                ])
-            ]
-    entries = expectations_from_config(cfg)
-    if not entries:
-        return [
-            ValidationReport(name, [
-                Problem(
-                    'config',
-                    'no train/val/test dataloader with an ann_file',
-                    name,
-                    field='train_dataloader.dataset.ann_file')
-            ])
-        ]
-    config_problems = check_config(cfg, name)
-    reports = [ValidationReport(name, config_problems)] \
-        if config_problems else []
-    done, missing = set(), set()
-    for entry in entries:
-        entry_split = split if split is not None else entry['split']
-        if (entry['ann_file'], entry_split) in done \
-                or entry['ann_file'] in missing:
-            continue
-        done.add((entry['ann_file'], entry_split))
-        if not osp.isfile(entry['ann_file']):
-            # One report for a missing file, not one per split.
-            missing.add(entry['ann_file'])
-        entry_layout = layout
-        if entry_layout is None and _try_layout(entry['layout'])[0]:
-            # An unknown config layout is in the config's own report.
-            entry_layout = entry['layout']
-        report = validate_pickle(
-            entry['ann_file'],
-            split=entry_split,
-            num_classes=(num_classes
-                         if num_classes is not None else entry['num_classes']),
-            layout=entry_layout,
-            in_channels=entry['in_channels'],
-            dim=entry['dim'],
-            skeleton_prefix=entry['skeleton_prefix'],
-            load_skeletons=load_skeletons,
-            progress=progress)
-        reports.append(report)
-    return reports

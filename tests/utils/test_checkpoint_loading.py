@@ -1,0 +1,192 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+"""The checkpoint trust boundary (docs/reliability.md).
+
+A ``.pth`` whose unpickling would run code is refused on every route a
+user loads a checkpoint by, and nothing in it runs: MMEngine's own
+loaders (which importing aclnet_mm no longer changes, so torch's safe
+default refuses it), and our tools and APIs (one policy,
+``aclnet_mm.utils.checkpoint_loading``, whose message names the file and
+the opt-in). Opting in is explicit and warns.
+"""
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
+from aclnet_mm.utils.checkpoint_loading import (UNSAFE_LOAD_ENV,
+                                                UnsafeCheckpointError,
+                                                load_checkpoint_file)
+
+REPO = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+_CONFIG = """
+_base_ = [{runtime!r}]
+model = dict(
+    type='RecognizerGCN',
+    backbone=dict(
+        type='STGCN', base_channels=4, num_stages=1, inflate_stages=[],
+        down_stages=[], graph_cfg=dict(layout='nturgb+d',
+                                       mode='stgcn_spatial')),
+    cls_head=dict(type='GCNHead', num_classes=2, in_channels=4))
+test_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='PoseDataset', ann_file={ann_file!r}, split='test',
+        test_mode=True,
+        pipeline=[
+            dict(type='PreNormalize3D'),
+            dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+            dict(type='UniformSampleFrames', clip_len=4, test_mode=True),
+            dict(type='PoseDecode'),
+            dict(type='FormatGCNInput', num_person=2),
+            dict(type='PackActionInputs')]))
+test_evaluator = [dict(type='AccMetric')]
+test_cfg = dict(type='TestLoop')
+log_level = 'WARNING'
+"""
+
+
+class _Payload:
+    """Unpickling this calls ``os.makedirs(marker)``: stands for any code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.makedirs, (self.marker, )
+
+
+@pytest.fixture
+def poisoned(tmp_path):
+    marker = tmp_path / 'code_ran'
+    path = tmp_path / 'poisoned.pth'
+    torch.save(
+        dict(state_dict=dict(w=torch.ones(2)), meta=_Payload(marker)), path)
+    return str(path), marker
+
+
+@pytest.fixture
+def tiny_config(tmp_path):
+    ann_file = dump_synthetic_skeleton_dataset(
+        str(tmp_path / 'data.pkl'),
+        num_classes=2,
+        samples_per_class=4,
+        num_frames=4,
+        seed=0)
+    path = tmp_path / 'tiny.py'
+    path.write_text(
+        _CONFIG.format(
+            runtime=os.path.join(REPO, 'configs', '_base_',
+                                 'default_runtime.py'),
+            ann_file=ann_file))
+    return str(path)
+
+
+def _refused_by_us(err, path):
+    message = str(err)
+    assert path in message and UNSAFE_LOAD_ENV in message
+    assert '--unsafe-load' in message
+
+
+def test_mmengine_loaders_refuse_without_running_code(poisoned):
+    """MMEngine's loaders keep torch's safe default: refused, not run."""
+    path, marker = poisoned
+    model = torch.nn.Linear(2, 1)
+    with pytest.raises(pickle.UnpicklingError, match='weights_only'):
+        load_checkpoint(model, path, map_location='cpu')
+    with pytest.raises(pickle.UnpicklingError, match='weights_only'):
+        CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    assert not marker.exists()
+
+
+def test_our_tools_and_apis_refuse_naming_file_and_opt_in(
+        poisoned, tiny_config, tmp_path, capsys, monkeypatch):
+    from aclnet_mm.apis import init_recognizer
+    from aclnet_mm.tools import convert_checkpoint, test
+    path, marker = poisoned
+    monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
+
+    with pytest.raises(UnsafeCheckpointError) as info:
+        test.main([tiny_config, path, '--work-dir', str(tmp_path / 'work')])
+    _refused_by_us(info.value, path)
+
+    assert convert_checkpoint.main([path, str(tmp_path / 'out.pth')]) == 1
+    _refused_by_us(capsys.readouterr().err, path)
+    assert not (tmp_path / 'out.pth').exists()
+
+    with pytest.raises(UnsafeCheckpointError) as info:
+        init_recognizer(tiny_config, path, device='cpu')
+    _refused_by_us(info.value, path)
+
+    with pytest.raises(UnsafeCheckpointError) as info:
+        load_checkpoint_file(path)
+    _refused_by_us(info.value, path)
+    assert not marker.exists()
+
+
+def test_opting_in_runs_the_code_and_warns(poisoned, monkeypatch):
+    """The documented boundary: an opted-in file is trusted, and its
+    pickled code runs; the opt-in is explicit and warns."""
+    path, marker = poisoned
+    with pytest.warns(UserWarning, match='full unpickling'):
+        ckpt = load_checkpoint_file(path, allow_unsafe=True)
+    assert marker.is_dir()
+    torch.testing.assert_close(ckpt['state_dict']['w'], torch.ones(2))
+    os.rmdir(marker)
+    monkeypatch.setenv(UNSAFE_LOAD_ENV, '1')
+    with pytest.warns(UserWarning, match=UNSAFE_LOAD_ENV):
+        load_checkpoint_file(path)
+    assert marker.is_dir()
+
+
+def test_plain_data_loads_with_numpy_allowed_only_for_the_call(tmp_path):
+    """numpy values (mmcv-1.x metas) are allowed in a scoped allow-list;
+    torch's process-wide list stays as it was."""
+    path = tmp_path / 'weights.pth'
+    torch.save(
+        dict(
+            state_dict=dict(w=torch.arange(3.)),
+            meta=dict(best=np.float64(0.5), hist=np.arange(3))), path)
+    before = set(map(repr, torch.serialization.get_safe_globals()))
+    ckpt = load_checkpoint_file(str(path))
+    assert ckpt['meta']['best'] == 0.5
+    np.testing.assert_array_equal(ckpt['meta']['hist'], np.arange(3))
+    assert set(map(repr, torch.serialization.get_safe_globals())) == before
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path)  # outside our load site: torch's own default
+
+
+def test_mmengine_message_hub_is_refused_without_plain_data_hook(tmp_path):
+    """What MMEngine alone writes (a HistoryBuffer) is not allow-listed."""
+    path = tmp_path / 'epoch_1.pth'
+    torch.save(
+        dict(
+            message_hub=dict(log_scalars=dict(
+                loss=HistoryBuffer([1.0], [1])))), path)
+    with pytest.raises(UnsafeCheckpointError, match='epoch_1.pth'):
+        load_checkpoint_file(str(path))
+
+
+def test_truncated_and_damaged_files_are_refused_by_name(tmp_path):
+    path = tmp_path / 'weights.pth'
+    torch.save({'state_dict': {'w': torch.arange(256.)}}, path)
+    data = path.read_bytes()
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(data[:len(data) // 2])
+    with pytest.raises(RuntimeError, match='truncated.pth'):
+        load_checkpoint_file(str(truncated))
+    damaged = bytearray(data)
+    damaged[data.index(torch.arange(256.).numpy().tobytes()[64:96])] ^= 0xFF
+    (tmp_path / 'damaged.pth').write_bytes(bytes(damaged))
+    with pytest.raises(RuntimeError, match=r'damaged\.pth.*CRC'):
+        load_checkpoint_file(str(tmp_path / 'damaged.pth'))
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        load_checkpoint_file(str(tmp_path / 'missing.pth'))
