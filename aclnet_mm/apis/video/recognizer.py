@@ -179,7 +179,7 @@ class SkeletonVideoRecognizer:
         if model is not None:
             num_classes = model.cfg.model.cls_head.get('num_classes')
         self.class_names = list(class_names) if class_names else (
-            _class_names(model.cfg, num_classes)
+            _class_names(model, num_classes)
             if model is not None and num_classes else None)
         if coordinates == 'auto':
             coordinates = coordinate_mode(pipeline, self.layout)
