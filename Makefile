@@ -12,11 +12,12 @@ DEMO_DIR ?= work_dirs/demo
 PYTEST_ARGS ?=
 LINT_PATHS := aclnet_mm tools tests configs demo setup.py
 
-.PHONY: install demo test lint format data footage clean help
+.PHONY: install demo ablation test lint format data footage clean help
 
 help:
 	@echo "make demo   - install into $(VENV) and run the main job on the embedded data"
 	@echo "make test   - install into $(VENV), run the linters and the tests"
+	@echo "make ablation - 6 loss variants x 5 seeds on the embedded data (docs/ablation.md)"
 	@echo "make lint   - linters only; make format - apply isort and yapf"
 
 $(PY):
@@ -48,6 +49,9 @@ footage:
 
 demo: $(STAMP)
 	$(PY) tools/run_demo.py --work-dir $(DEMO_DIR)
+
+ablation: $(STAMP)
+	$(PY) tools/ablation.py --work-dir work_dirs/ablation
 
 lint: $(STAMP)
 	$(VENV)/bin/flake8 $(LINT_PATHS)

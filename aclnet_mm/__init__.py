@@ -9,19 +9,17 @@ place before anything imports ``mmaction.models``.
 """
 import warnings as _warnings
 
-
-def _silence_mmcv_lite_warning() -> None:
-    """mmcv-lite has no compiled ops, so importing mmcv.cnn (which MMAction2
-    does) warns that MultiScaleDeformableAttention is missing on every run;
-    no skeleton model uses it. Ignore that one warning, from that module."""
+with _warnings.catch_warnings():
+    # mmcv-lite has no compiled ops, so the first import of
+    # mmcv.cnn.bricks.transformer (which MMAction2 makes) warns that
+    # MultiScaleDeformableAttention is missing; no skeleton model uses it.
+    # The filter lives only for this import: the process's warning filters
+    # are as they were afterwards.
     _warnings.filterwarnings(
         'ignore',
         message='Fail to import ``MultiScaleDeformableAttention``',
-        category=UserWarning,
-        module=r'mmcv\.cnn\.bricks\.transformer')
-
-
-_silence_mmcv_lite_warning()
+        category=UserWarning)
+    import mmcv.cnn.bricks.transformer  # noqa: F401
 
 from .utils.compat import stub_missing_drn as _stub_missing_drn  # noqa: E402
 

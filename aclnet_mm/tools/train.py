@@ -22,7 +22,9 @@ from .config_defaults import (add_non_finite_loss_hook, fill_aclnet_settings,
 from .launch import (build_runner, quiet_other_ranks, set_local_rank,
                      set_work_dir, setup_cpu_distributed)
 
-__all__ = ['parse_args', 'merge_args', 'main']
+__all__ = ['parse_args', 'merge_args', 'run_tests_after_train', 'main']
+
+_TEST_AFTER_TRAIN = ('last', 'best')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -59,6 +61,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--deterministic',
         action='store_true',
         help='use deterministic algorithms (cuDNN included)')
+    parser.add_argument(
+        '--test-last',
+        action='store_true',
+        help='after training, test the last checkpoint on the test split '
+        "(as ACLNet's tools/train.py; also `test_after_train` in the config)")
+    parser.add_argument(
+        '--test-best',
+        action='store_true',
+        help='after training, test the best checkpoint on the test split')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -134,6 +145,19 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
 
+    tests = list(cfg.get('test_after_train') or ())
+    tests += [
+        name
+        for name, flag in (('last', args.test_last), ('best', args.test_best))
+        if flag and name not in tests
+    ]
+    unknown = set(tests) - set(_TEST_AFTER_TRAIN)
+    if unknown:
+        raise ValueError(f'test_after_train takes {_TEST_AFTER_TRAIN}, got '
+                         f'{sorted(unknown)}')
+    if tests:
+        cfg.test_after_train = tuple(tests)
+
     # What the config leaves out: datasets check their pickle against the
     # model, a non-finite loss stops, a resumed run keeps its LR schedule
     # consistent, ACLNet settings follow from the data.
@@ -151,6 +175,44 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def run_tests_after_train(runner, which: Sequence[str]) -> dict:
+    """Test the last and / or the best checkpoint of a finished training.
+
+    The paper protocol of ACLNet (``--test-last --test-best``): both are
+    reported, since the best one is selected on the test split itself.
+
+    Args:
+        runner (Runner): The runner that has just trained.
+        which (Sequence[str]): ``'last'`` and / or ``'best'``.
+
+    Returns:
+        dict: The test metrics of each, by name.
+    """
+    from mmengine.logging import print_log
+    results = {}
+    for name in which:
+        if name == 'best':
+            best = runner.message_hub.get_info('best_ckpt')
+            if best is None:
+                raise RuntimeError(
+                    'test_after_train asks for the best checkpoint, but '
+                    'none was saved: set default_hooks.checkpoint.save_best '
+                    'and validate during training')
+            runner.load_checkpoint(best)
+            label = f'best checkpoint {best}'
+        else:
+            label = f'last checkpoint (epoch {runner.epoch})'
+        metrics = runner.test()
+        results[name] = metrics
+        print_log(
+            f'test of the {label}: ' +
+            '  '.join(f'{key}: {value:.4f}'
+                      if isinstance(value, float) else f'{key}: {value}'
+                      for key, value in metrics.items()),
+            logger='current')
+    return results
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/train.py``."""
     args = parse_args(argv)
@@ -165,6 +227,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         # A worker killed by a signal is re-raised naming its sample.
         with naming_dead_workers(runner):
             runner.train()
+            # The last weights first: the best checkpoint replaces them.
+            which = sorted(
+                cfg.get('test_after_train', ()), key=_TEST_AFTER_TRAIN.index)
+            if which:
+                run_tests_after_train(runner, which)
     except DatasetValidationError as err:
         # The validator's report says it all; no traceback needed.
         raise SystemExit(f'{args.config}: training refused: {err}') from err

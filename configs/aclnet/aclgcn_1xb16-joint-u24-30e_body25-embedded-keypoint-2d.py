@@ -29,4 +29,5 @@ optim_wrapper = dict(optimizer=dict(lr=0.05))
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=5, save_best=None, max_keep_ckpts=1))
-randomness = dict(seed=0)
+# Deterministic algorithms: the same command prints the same figures.
+randomness = dict(seed=0, deterministic=True)

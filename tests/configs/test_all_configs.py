@@ -32,10 +32,13 @@ from aclnet_mm.models.utils.graph import get_layout
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'configs')
+# The paper-protocol siblings differ from their benchmark config only in
+# datasets and sampler: test_paper_protocol_configs.py checks them.
 CONFIGS = sorted(
     path
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
-    if '_base_' not in osp.relpath(path, CONFIG_ROOT).split(osp.sep))
+    if not {'_base_', 'paper_protocol'}
+    & set(osp.relpath(path, CONFIG_ROOT).split(osp.sep)))
 SHRINK = dict(base_channels=16, num_stages=2)
 SYNTHETIC_FRAMES = 30  # shorter than most clips: samplers must loop them
 

@@ -6,6 +6,7 @@ from .ascal_augment import (SkeletonAxisMask, SkeletonAxisRotate,
                             SkeletonTemporalBlur, axis_rotation, shear_matrix)
 from .coco_new import CocoToCocoNew
 from .pre_normalize import FastPreNormalize3D
+from .pyskl_sampling import PysklUniformSample
 from .skeleton_flip import SkeletonFlip
 from .skeleton_part_drop import BODY_PARTS, SkeletonPartDrop
 from .skeleton_rotate import RandomSkeletonRotate, euler_rotation
@@ -20,5 +21,5 @@ __all__ = [
     'SkeletonAxisRotate', 'SkeletonCentre', 'SkeletonFirstFrames',
     'SkeletonGaussianNoise', 'SkeletonJointMask', 'SkeletonReverse',
     'SkeletonShear', 'SkeletonTemporalBlur', 'SkeletonTwoView',
-    'axis_rotation', 'shear_matrix', 'FastPreNormalize3D'
+    'axis_rotation', 'shear_matrix', 'FastPreNormalize3D', 'PysklUniformSample'
 ]
