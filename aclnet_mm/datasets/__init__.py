@@ -18,14 +18,13 @@ from .validation import (Problem, ValidationReport, check_annotations,
 
 __all__ = [
     'transforms', 'converters', 'samplers', 'SkeletonPoseDataset',
-    'ValidatedPoseDataset',
-    'DatasetValidationError', 'Problem', 'ValidationReport',
-    'check_annotations', 'validate_pickle', 'validate_config', 'embedded',
-    'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset',
-    'ClassFractionPoseDataset', 'class_fraction_indices',
-    'CarvedSplitPoseDataset', 'carve_split_indices', 'parse_group_ids',
-    'SampleLoadError', 'WorkerCrashError', 'SampleNamingMixin',
-    'SampleNamingPoseDataset', 'naming_dead_workers', 'describe_dead_workers',
-    'TransformContract', 'get_contract', 'pipeline_expectations',
-    'read_class_names', 'labelled_subset_indices'
+    'ValidatedPoseDataset', 'DatasetValidationError', 'Problem',
+    'ValidationReport', 'check_annotations', 'validate_pickle',
+    'validate_config', 'embedded', 'make_synthetic_skeleton_dataset',
+    'dump_synthetic_skeleton_dataset', 'ClassFractionPoseDataset',
+    'class_fraction_indices', 'CarvedSplitPoseDataset', 'carve_split_indices',
+    'parse_group_ids', 'SampleLoadError', 'WorkerCrashError',
+    'SampleNamingMixin', 'SampleNamingPoseDataset', 'naming_dead_workers',
+    'describe_dead_workers', 'TransformContract', 'get_contract',
+    'pipeline_expectations', 'read_class_names', 'labelled_subset_indices'
 ]
