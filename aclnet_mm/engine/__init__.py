@@ -1,4 +1,4 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from . import hooks, optim_wrappers, runner, runners  # noqa: F401
+from . import hooks, optim_wrappers, runner  # noqa: F401
 
-__all__ = ['hooks', 'optim_wrappers', 'runner', 'runners']
+__all__ = ['hooks', 'optim_wrappers', 'runner']

@@ -33,4 +33,5 @@ optim_wrapper.update(optimizer=dict(lr=0.05))  # noqa: F405
 default_hooks.update(  # noqa: F405
     logger=dict(interval=10),
     checkpoint=dict(interval=5, save_best=None, max_keep_ckpts=1))
-randomness = dict(seed=0)
+# Deterministic algorithms: the same command prints the same figures.
+randomness = dict(seed=0, deterministic=True)

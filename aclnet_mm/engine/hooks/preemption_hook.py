@@ -15,8 +15,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 
-from aclnet_mm.engine.runners import (RANK_STATES_KEY,
-                                      ResumableEpochBasedTrainLoop)
+from aclnet_mm.engine.runner.resumable_loop import (
+    RANK_STATES_KEY, ResumableEpochBasedTrainLoop)
 from aclnet_mm.utils.rng_state import get_rng_state
 
 __all__ = ['PreemptionHook', 'REQUEUE_EXIT_CODE']

@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.hooks.hook import DATA_BATCH
 from mmengine.model import is_model_wrapper
 
-from aclnet_mm.engine.runners import iters_done_in_epoch
+from aclnet_mm.engine.runner.resumable_loop import iters_done_in_epoch
 from aclnet_mm.models.losses import AffinityContrastiveLoss
 
 

@@ -6,7 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from aclnet_mm.engine.hooks import PlainMessageHubHook
+from aclnet_mm.engine.hooks.plain_message_hub_hook import PlainMessageHubHook
 from aclnet_mm.utils.atomic_checkpoint import find_latest_complete_checkpoint
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 

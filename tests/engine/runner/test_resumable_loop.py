@@ -18,8 +18,7 @@ from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from torch.utils.data import Dataset
 
-from aclnet_mm.engine.runner import SafeCheckpointRunner
-from aclnet_mm.engine.runners import iters_done_in_epoch
+from aclnet_mm.engine.runner import SafeCheckpointRunner, iters_done_in_epoch
 
 NUM_SAMPLES = 10
 BATCH = 3  # 4 iterations per epoch, the last one of 1 sample

@@ -1,8 +1,0 @@
-# Copyright (c) aclnet-mm contributors. All rights reserved.
-from .resumable_loop import (EPOCH_ITER_KEY, RANK_STATES_KEY,
-                             ResumableEpochBasedTrainLoop, iters_done_in_epoch)
-
-__all__ = [
-    'ResumableEpochBasedTrainLoop', 'iters_done_in_epoch', 'EPOCH_ITER_KEY',
-    'RANK_STATES_KEY'
-]
