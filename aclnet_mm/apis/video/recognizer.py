@@ -178,9 +178,8 @@ class SkeletonVideoRecognizer:
         num_classes = None
         if model is not None:
             num_classes = model.cfg.model.cls_head.get('num_classes')
-        self.class_names = list(class_names) if class_names else (
-            _class_names(model, num_classes)
-            if model is not None and num_classes else None)
+        self.class_names = list(class_names) if class_names else (_class_names(
+            model, num_classes) if model is not None and num_classes else None)
         if coordinates == 'auto':
             coordinates = coordinate_mode(pipeline, self.layout)
         if coordinates not in ('openpose_kit', 'pixel'):
