@@ -6,6 +6,8 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..contract import TransformContract
+
 __all__ = ['PysklUniformSample']
 
 _SHORT_CLIPS = ('random', 'spaced')
@@ -68,6 +70,11 @@ class PysklUniformSample(BaseTransform):
             ``'spaced'`` (``UniformSampleFrames``). Defaults to 'random'.
         test_mode (bool): Seeded test-time sampling. Defaults to False.
     """
+
+    CONTRACT = TransformContract(
+        requires=('total_frames', ),
+        produces=('frame_inds', 'clip_len', 'num_clips'),
+        clip_len_arg='clip_len')
 
     def __init__(self,
                  clip_len: int,
