@@ -308,7 +308,7 @@ def _assert_preempted(work_dir, probe=True):
 
 
 @HOOKS.register_module(force=True)
-class SignalSelf(Hook):
+class SignalSelfAtIter(Hook):
     """Sends ``sig`` to this process in the middle of iteration ``at``."""
 
     def __init__(self, at, sig):
@@ -326,7 +326,7 @@ def _train_here(setup, work_dir, *args, signal_at=None):
     cfg.experiment_name = f'single_{uuid.uuid4().hex}'
     if signal_at is not None:
         cfg.custom_hooks.append(
-            dict(type='SignalSelf', at=signal_at, sig=signal.SIGTERM))
+            dict(type='SignalSelfAtIter', at=signal_at, sig=signal.SIGTERM))
     args = parse_args([setup[1], '--work-dir', str(work_dir), *args])
     runner = build_runner(merge_args(cfg, args))
     runner.train()

@@ -107,7 +107,10 @@ class PysklUniformSample(BaseTransform):
         clip_len = self.clip_len
         low, high = self.p_interval
         ratio = rng.rand() * (high - low) + low
-        num_frames = int(ratio * total)
+        # PYSKL keeps int(ratio * total), which is 0 for a crop of a very
+        # short clip and then fails (randint(0, 0)); keep at least one frame.
+        # Every clip PYSKL samples gets the same draws.
+        num_frames = max(1, int(ratio * total))
         off = rng.randint(total - num_frames + 1)
         if num_frames < clip_len:
             if self.short_clips == 'random' or not self.test_mode:

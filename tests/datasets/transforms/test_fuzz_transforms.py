@@ -27,6 +27,7 @@ from mmaction.registry import TRANSFORMS
 from aclnet_mm.datasets.transforms import (BODY_PARTS, CocoToCocoNew,
                                            FastPreNormalize3D,
                                            GenSkeletonStreams,
+                                           PysklUniformSample,
                                            RandomSkeletonRotate,
                                            RandomSkeletonScale,
                                            SkeletonAxisMask,
@@ -164,7 +165,7 @@ FUZZED = {
     'SkeletonAxisRotate', 'SkeletonCentre', 'SkeletonFirstFrames',
     'SkeletonFlip', 'SkeletonGaussianNoise', 'SkeletonJointMask',
     'SkeletonPartDrop', 'SkeletonReverse', 'SkeletonShear',
-    'SkeletonTemporalBlur', 'SkeletonTwoView'
+    'SkeletonTemporalBlur', 'SkeletonTwoView', 'PysklUniformSample'
 }
 
 
@@ -875,6 +876,44 @@ def test_two_view(data, with_score, asymmetric):
     assert out['num_clips'] == 2
     if with_score:
         assert out['keypoint_score'].shape == out['keypoint'].shape[:-1]
+
+
+# ---------------------------------------------------------------------------
+# Frame sampling.
+# ---------------------------------------------------------------------------
+@FUZZ
+@given(
+    total=st.integers(0, 400),
+    clip_len=st.integers(1, 64),
+    num_clips=st.integers(1, 3),
+    p_interval=st.sampled_from([1, (0.5, 1.)]),
+    short_clips=st.sampled_from(['random', 'spaced']),
+    test_mode=st.booleans(),
+    start_index=st.sampled_from([0, 1]))
+def test_pyskl_uniform_sample(total, clip_len, num_clips, p_interval,
+                              short_clips, test_mode, start_index):
+    EXAMPLES['PysklUniformSample'] += 1
+    sampler = PysklUniformSample(
+        clip_len,
+        num_clips=num_clips,
+        p_interval=p_interval,
+        short_clips=short_clips,
+        test_mode=test_mode)
+    results = dict(
+        total_frames=total, start_index=start_index, frame_dir='clip_7')
+    if total == 0:
+        with pytest.raises(ValueError, match='clip_7.*total_frames=0'):
+            sampler(results)
+        return
+    out = sampler(dict(results))
+    inds = out['frame_inds']
+    assert inds.dtype == np.int64 and inds.shape == (clip_len * num_clips, )
+    assert inds.min() >= start_index and inds.max() < total + start_index
+    assert (out['clip_len'], out['num_clips']) == (clip_len, num_clips)
+    if test_mode:
+        # Seeded per sample: the same frames every time.
+        np.testing.assert_array_equal(
+            sampler(dict(results))['frame_inds'], inds)
 
 
 @pytest.fixture(scope='module', autouse=True)
