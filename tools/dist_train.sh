@@ -17,13 +17,9 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 TOOLS_DIR=$(dirname "$0")
-# The project's .venv when there is one (as after `make demo`), else the
-# `python` on PATH.
-VENV_PYTHON="$TOOLS_DIR/../.venv/bin/python"
-if [ -x "$VENV_PYTHON" ]; then DEFAULT_PYTHON=$VENV_PYTHON; else DEFAULT_PYTHON=python; fi
-PYTHON=${PYTHON:-$DEFAULT_PYTHON}
+# shellcheck source=tools/python_env.sh
+source "$TOOLS_DIR/python_env.sh"
 
-PYTHONPATH="$TOOLS_DIR/..":${PYTHONPATH:-} \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \

@@ -34,15 +34,11 @@ CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 SRUN=${SRUN:-srun}
 TOOLS_DIR=$(dirname "$0")
-# The project's .venv when there is one, else the `python` on PATH (as in
-# dist_train.sh).
-VENV_PYTHON="$TOOLS_DIR/../.venv/bin/python"
-if [ -x "$VENV_PYTHON" ]; then DEFAULT_PYTHON=$VENV_PYTHON; else DEFAULT_PYTHON=python; fi
-PYTHON=${PYTHON:-$DEFAULT_PYTHON}
+# shellcheck source=tools/python_env.sh
+source "$TOOLS_DIR/python_env.sh"
 
 # SRUN_ARGS is split on spaces on purpose: it holds several options.
 # shellcheck disable=SC2086
-PYTHONPATH="$TOOLS_DIR/..":${PYTHONPATH:-} \
 $SRUN -p "$PARTITION" \
     --job-name="$JOB_NAME" \
     --gres=gpu:"$GPUS_PER_NODE" \
