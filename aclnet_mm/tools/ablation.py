@@ -10,7 +10,11 @@ run prints the same figures whatever the shell exported.
 
 The tool is resumable: a run whose ``result.json`` exists is skipped, a
 finished training is not repeated, and an interrupted training resumes from
-its last checkpoint. At the end it writes to ``--work-dir``:
+its last checkpoint. Each run directory records the settings it was made
+with (``settings.json``: config, its resolved content's hash, epochs,
+superclass start, extra options); a later call with other settings refuses
+to reuse it instead of mixing runs of two designs in one table. At the
+end it writes to ``--work-dir``:
 
 * ``runs.csv``: one row per run (top-1, top-5, mean class accuracy);
 * ``summary.json`` and ``table.md``: per variant the mean, standard
@@ -26,6 +30,7 @@ docs/ablation.md on the embedded data) or with ``--variants NAME=CONFIG``.
 """
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -42,11 +47,12 @@ from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
+from aclnet_mm.utils.config_scope import load_config
 from .demo import ANN_FILE, deterministic_env, run_logged
 
 __all__ = [
-    'EMBEDDED_VARIANTS', 'parse_args', 'run_one', 'summarise', 'format_table',
-    'plot_seeds', 'main'
+    'EMBEDDED_VARIANTS', 'parse_args', 'run_settings', 'run_one', 'summarise',
+    'format_table', 'plot_seeds', 'main'
 ]
 
 _EMBEDDED = 'joint-u24-30e_body25-embedded-keypoint-2d.py'
@@ -66,6 +72,7 @@ EMBEDDED_VARIANTS = (
      osp.join(_ABLATION_DIR, f'aclnet-lintemp_aclgcn_1xb16-{_EMBEDDED}')),
 )
 _RESULT = 'result.json'
+_SETTINGS = 'settings.json'
 _TRAIN_DONE = 'train.done'
 _SUPERCLASSES = 'superclasses_latest.json'
 
@@ -153,13 +160,71 @@ def _hook_options(config: str, superclass_start: Optional[int]) -> list:
     """``--cfg-options`` setting the superclass hook's start epoch."""
     if superclass_start is None:
         return []
-    from mmengine.config import Config
-    hooks = Config.fromfile(config).get('custom_hooks') or []
+    hooks = load_config(config).get('custom_hooks') or []
     return [
         f'custom_hooks.{index}.start_epoch={superclass_start}'
         for index, hook in enumerate(hooks)
         if hook.get('type') == 'SuperclassRefreshHook'
     ]
+
+
+def run_settings(
+    config: str,
+    epochs: Optional[int] = None,
+    superclass_start: Optional[int] = None,
+    cfg_options: Sequence[str] = ()
+) -> dict:
+    """What decides a run besides its seed, as recorded in its directory.
+
+    The config's resolved content is hashed (its ``_base_`` files
+    included), so that an edited config is not taken for the one the
+    existing runs were trained with.
+
+    Args:
+        config (str): The variant's config file.
+        epochs (int, optional): Override of the epoch count.
+        superclass_start (int, optional): Override of the superclass hook's
+            start epoch.
+        cfg_options (Sequence[str]): Extra ``key=value`` overrides.
+
+    Returns:
+        dict: JSON-serialisable settings.
+    """
+    resolved = json.dumps(
+        load_config(config).to_dict(), sort_keys=True, default=repr)
+    return dict(
+        config=config,
+        config_sha256=hashlib.sha256(resolved.encode()).hexdigest(),
+        epochs=epochs,
+        superclass_start=superclass_start,
+        cfg_options=list(cfg_options))
+
+
+def _check_or_record_settings(run_dir: str, settings: dict) -> None:
+    """Record the settings of a new run; refuse a run made with others."""
+    path = osp.join(run_dir, _SETTINGS)
+    if osp.exists(path):
+        with open(path) as file:
+            recorded = json.load(file)
+        changed = sorted(
+            key for key in set(recorded) | set(settings)
+            if recorded.get(key) != settings.get(key))
+        if changed:
+            details = '; '.join(f'{key}: {recorded.get(key)!r} there, '
+                                f'{settings.get(key)!r} now'
+                                for key in changed)
+            raise SystemExit(
+                f'{run_dir} holds a run made with other settings '
+                f'({details}). Give another --work-dir, or remove that '
+                'directory to train it again.')
+        return
+    if os.listdir(run_dir):
+        raise SystemExit(
+            f'{run_dir} holds files but no {_SETTINGS} (an interrupted '
+            'start, or a run of an earlier version of this tool): its '
+            'settings are unknown. Give another --work-dir, or remove that '
+            'directory to train it again.')
+    _write_json(path, settings)
 
 
 def _write_json(path: str, content: dict) -> None:
@@ -203,7 +268,8 @@ def run_one(name: str,
             work_dir: str,
             epochs: Optional[int] = None,
             threads: int = 1,
-            cfg_options: Sequence[str] = ()) -> dict:
+            cfg_options: Sequence[str] = (),
+            superclass_start: Optional[int] = None) -> dict:
     """Train one (variant, seed), test its last checkpoint, keep the result.
 
     Args:
@@ -214,16 +280,24 @@ def run_one(name: str,
         epochs (int, optional): Override of the epoch count.
         threads (int): Torch threads of the processes.
         cfg_options (Sequence[str]): Extra ``key=value`` overrides.
+        superclass_start (int, optional): Override of the start epoch of
+            the config's ``SuperclassRefreshHook`` (if it has one).
 
     Returns:
         dict: The content of the run's ``result.json``.
+
+    Raises:
+        SystemExit: The run's directory holds a run made with other
+            settings (see :func:`run_settings`).
     """
     run_dir = osp.join(work_dir, name, f'seed_{seed}')
+    os.makedirs(run_dir, exist_ok=True)
+    _check_or_record_settings(
+        run_dir, run_settings(config, epochs, superclass_start, cfg_options))
     result_file = osp.join(run_dir, _RESULT)
     if osp.exists(result_file):
         with open(result_file) as file:
             return json.load(file)
-    os.makedirs(run_dir, exist_ok=True)
     env = deterministic_env(threads)
     options = list(cfg_options)
     if epochs is not None:
@@ -231,6 +305,7 @@ def run_one(name: str,
             f'train_cfg.max_epochs={epochs}',
             f'param_scheduler.0.T_max={epochs}'
         ]
+    options += _hook_options(config, superclass_start)
     start = time.time()
     if not osp.exists(osp.join(run_dir, _TRAIN_DONE)):
         train_cmd = [
@@ -527,6 +602,18 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     # Seed-major order: an interrupted ablation has whole seeds to compare.
     jobs = [(name, seed) for seed in args.seeds for name in names]
     total = len(jobs)
+    # Every run directory against these settings before anything trains:
+    # a mismatch stops here, not after hours of other runs.
+    settings = {
+        name:
+        run_settings(configs[name], args.epochs, args.superclass_start,
+                     args.cfg_options)
+        for name in names
+    }
+    for name, seed in jobs:
+        run_dir = osp.join(args.work_dir, name, f'seed_{seed}')
+        os.makedirs(run_dir, exist_ok=True)
+        _check_or_record_settings(run_dir, settings[name])
     results: Dict[str, Dict[int, dict]] = {name: {} for name in names}
     done = [
         job for job in jobs if osp.exists(
@@ -543,7 +630,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     def work(name: str, seed: int) -> dict:
         return run_one(name, configs[name], seed, args.work_dir, args.epochs,
-                       args.threads, args.cfg_options)
+                       args.threads, args.cfg_options, args.superclass_start)
 
     errors = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

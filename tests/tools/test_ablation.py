@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aclnet_mm.tools.ablation import (EMBEDDED_VARIANTS, format_table, main,
-                                      summarise)
+                                      run_one, run_settings, summarise)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -114,7 +114,8 @@ def test_ablation_smoke_two_variants_two_seeds(embedded, tmp_path, capsys):
     ]
     argv = [
         '--variants', *variants, '--seeds', '0', '1', '--epochs', '1',
-        '--jobs', '2', '--work-dir', work_dir, '--cfg-options', *options
+        '--superclass-start', '1', '--jobs', '2', '--work-dir', work_dir,
+        '--cfg-options', *options
     ]
     summary = main(argv)
     out = capsys.readouterr().out
@@ -138,6 +139,13 @@ def test_ablation_smoke_two_variants_two_seeds(embedded, tmp_path, capsys):
             log = file.read()
         assert f'randomness = dict(deterministic=True, seed={row["seed"]})' \
             in log
+        if row['variant'] == 'ce+inter':
+            # --superclass-start reached the hook (the config says 6).
+            assert "start_epoch=1, type='SuperclassRefreshHook'" in log
+        with open(osp.join(run_dir, 'settings.json')) as file:
+            settings = json.load(file)
+        assert (settings['epochs'], settings['superclass_start']) == (1, 1)
+        assert settings['cfg_options'] == options
 
     # Interval arithmetic, re-stated by hand for two seeds.
     for name in ('ce', 'ce+inter'):
@@ -163,3 +171,40 @@ def test_ablation_smoke_two_variants_two_seeds(embedded, tmp_path, capsys):
     again = main(argv)
     assert '4 already done' in capsys.readouterr().out
     assert again == summary
+
+    # Other settings in the same work dir: refused before anything trains,
+    # naming the run and what differs.
+    longer = list(argv)
+    longer[longer.index('--epochs') + 1] = '2'
+    with pytest.raises(
+            SystemExit,
+            match=r'seed_0 holds a run made with '
+            r'other settings \(epochs: 1 there, 2 now\)'):
+        main(longer)
+    assert not osp.exists(osp.join(work_dir, 'ce', 'seed_0', 'epoch_2.pth'))
+
+
+def test_run_settings_follow_the_resolved_config(tmp_path):
+    base = tmp_path / 'base.py'
+    base.write_text('model = dict(width=16)\n')
+    child = tmp_path / 'child.py'
+    child.write_text("_base_ = './base.py'\nseed = 1\n")
+    first = run_settings(str(child), epochs=10)
+    assert first == run_settings(str(child), epochs=10)
+    assert first != run_settings(str(child), epochs=30)
+    # An edit of a _base_ file changes the hash of the config using it.
+    base.write_text('model = dict(width=32)\n')
+    assert (run_settings(str(child), epochs=10)['config_sha256']
+            != first['config_sha256'])
+
+
+def test_a_run_directory_of_unknown_settings_is_refused(tmp_path):
+    config = tmp_path / 'c.py'
+    config.write_text('x = 1\n')
+    run_dir = tmp_path / 'work' / 'v' / 'seed_0'
+    run_dir.mkdir(parents=True)
+    (run_dir / 'result.json').write_text('{}')
+    with pytest.raises(
+            SystemExit, match=r'seed_0 holds files but no '
+            r'settings.json'):
+        run_one('v', str(config), 0, str(tmp_path / 'work'))
