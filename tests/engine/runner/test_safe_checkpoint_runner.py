@@ -70,6 +70,21 @@ def test_plain_data_round_trip_is_exact():
     np.testing.assert_array_equal(back['runtime_info']['hist'], np.arange(3))
 
 
+def test_plain_data_on_another_device_is_restored(off_host):
+    """A checkpoint resumed on a GPU machine holds its tensors on the GPU
+    (``Runner.resume`` passes ``map_location=get_device()``)."""
+    buffer = HistoryBuffer(np.array([0.25, 1 / 3]), np.array([1, 2]), 7)
+    plain = off_host(
+        to_plain_data(dict(loss=buffer, hist=np.arange(3, dtype=np.int16))))
+    assert plain['hist']['data'].device.type != 'cpu'
+    back = from_plain_data(plain)
+    for got, expected in zip(back['loss'].data, buffer.data):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(back['hist'], np.arange(3))
+    assert back['hist'].dtype == np.int16
+
+
 def test_checkpoints_hold_plain_data_and_resume_safely(tmp_path):
     runner = _runner(tmp_path, 2)
     assert MMENGINE_RUNNERS.get('mmaction.SafeCheckpointRunner') is type(
