@@ -6,7 +6,10 @@ DRN module missing from the mmaction2 1.2.0 wheel) is in place before a
 test imports ``mmaction.models``, as ``custom_imports`` arranges for real
 configs.
 """
+import functools
+import http.server
 import os
+import threading
 import time
 
 # The test models are tiny: one thread each is faster than two fighting
@@ -123,3 +126,34 @@ def off_host():
     """:func:`to_off_host`: what a checkpoint loaded with a GPU
     ``map_location`` holds, reproduced on a CPU-only machine."""
     return to_off_host
+
+
+@pytest.fixture
+def serve_dir(tmp_path, monkeypatch):
+    """Serve ``tmp_path / 'served'`` over HTTP on localhost, in a thread.
+
+    Downloads of ``http://`` checkpoints go to a torch hub cache under
+    ``tmp_path`` (``TORCH_HOME``), not the user's.
+
+    Returns:
+        tuple: ``(directory, base_url)``.
+    """
+    served = tmp_path / 'served'
+    served.mkdir()
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ('127.0.0.1', 0), functools.partial(Quiet, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield served, f'http://127.0.0.1:{server.server_address[1]}'
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
