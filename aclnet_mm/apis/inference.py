@@ -27,7 +27,6 @@ from mmaction.apis import init_recognizer as _mmaction_init_recognizer
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
@@ -89,14 +88,17 @@ def init_recognizer(config: ConfigLike,
                     cfg_options: Optional[dict] = None) -> nn.Module:
     """Build a recognizer from a config and load its checkpoint.
 
-    A local checkpoint is read under the package's loading policy
+    The checkpoint, local or a URL (downloaded to torch hub's cache
+    first), is read under the package's loading policy
     (:func:`~aclnet_mm.utils.checkpoint_loading.load_checkpoint_file`:
     checked, ``weights_only=True``, a file that needs full unpickling
     refused unless ``ACLNET_MM_ALLOW_UNSAFE_LOAD=1``).
 
     Args:
         config (str | Path | Config): The config file or object.
-        checkpoint (str, optional): Weights to load. Defaults to None.
+        checkpoint (str, optional): Weights to load: a path or a URL
+            (``https://``, ``open-mmlab://``, ``s3://`` ...). Defaults to
+            None.
         device (str | torch.device, optional): Defaults to ``'cuda:0'`` when
             CUDA is available, else ``'cpu'``.
         cfg_options (dict, optional): Overrides merged into the config.
@@ -117,12 +119,9 @@ def init_recognizer(config: ConfigLike,
     model.checkpoint_path = checkpoint
     model.dataset_meta = None
     if checkpoint is not None:
-        if '://' in str(checkpoint):  # MMEngine's remote schemes
-            loaded = load_checkpoint(model, checkpoint, map_location='cpu')
-        else:  # the package's loading policy
-            loaded = _load_checkpoint_to_model(
-                model,
-                load_checkpoint_file(str(checkpoint), map_location='cpu'))
+        # The package's loading policy, remote files included.
+        loaded = _load_checkpoint_to_model(
+            model, load_checkpoint_file(str(checkpoint), map_location='cpu'))
         # Our checkpoints keep numpy values of meta as plain data.
         meta = from_plain_data(loaded.get('meta') or {})
         model.dataset_meta = meta.get('dataset_meta')

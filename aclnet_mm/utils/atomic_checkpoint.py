@@ -23,10 +23,11 @@ MMEngine is replaced:
   It checks the checkpoint that ``last_checkpoint`` names (zip structure
   and every member's CRC-32) and, when that file is missing, truncated or
   corrupted (written before, or by another tool), falls back to the latest
-  complete ``epoch_N.pth`` / ``iter_N.pth`` before it with a warning that
-  names the bad file. Falling back loses at most one checkpoint interval;
-  refusing would make the user delete the file by hand to get the same
-  result. When no complete checkpoint is left it refuses, naming the files.
+  complete ``epoch_N.pth`` or ``iter_N.pth`` before it (both kinds, by
+  training progress) with a warning that names the bad file. Falling back
+  loses at most one checkpoint interval; refusing would make the user
+  delete the file by hand to get the same result. When no complete
+  checkpoint is left it refuses, naming the files.
 
 The ``last_checkpoint`` pointer itself is still written in place by
 ``CheckpointHook``; a kill inside that (one small write) leaves it empty,
@@ -39,6 +40,7 @@ import re
 import zipfile
 from typing import Dict, List, Optional, Tuple, Union
 
+import torch
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import print_log
 
@@ -171,28 +173,72 @@ def checkpoint_problem(filename: str) -> Optional[str]:
     return None
 
 
+def _progress(path: str) -> Optional[int]:
+    """Training iterations done when ``path`` was saved, None if unknown.
+
+    ``iter_N.pth`` says it in its name (``CheckpointHook`` and
+    ``PreemptionHook`` name it after ``runner.iter + 1``); any other file
+    in its ``meta['iter']``, read with the safe loader and ``mmap`` (the
+    tensors are mapped, not read). A file that cannot be read so (damaged,
+    legacy format, non-plain meta) gives None.
+    """
+    match = CHECKPOINT_NAME.match(osp.basename(path))
+    if match is not None and match.group(1) == 'iter':
+        return int(match.group(2))
+    try:
+        checkpoint = torch.load(
+            path, map_location='cpu', weights_only=True, mmap=True)
+        return int(checkpoint['meta']['iter'])
+    except Exception:  # unreadable for whatever reason: unknown
+        return None
+
+
 def _earlier_checkpoints(named: str, work_dir: str) -> List[str]:
     """Checkpoints to fall back to, the latest first.
 
-    They are the ``epoch_N.pth`` / ``iter_N.pth`` files in the directory of
-    ``named`` (``work_dir`` when that is unknown) with a smaller ``N`` than
-    ``named`` (any ``N`` when ``named`` does not follow the pattern).
+    They are the ``epoch_N.pth`` and ``iter_N.pth`` files in the directory
+    of ``named`` (``work_dir`` when that is unknown) saved before
+    ``named``: with fewer training iterations (:func:`_progress`) when
+    both are known, else a smaller ``N`` of the same kind, else an older
+    modification time; any of them when ``named`` is no such file. Both
+    kinds count: ``CheckpointHook`` writes ``epoch_N.pth`` and
+    ``PreemptionHook`` ``iter_N.pth`` into the same directory. They are
+    ordered by training iterations when all are known, else by
+    modification time.
     """
     dirname = osp.dirname(named) if named else ''
     if not dirname or not osp.isdir(dirname):
         dirname = work_dir
     match = CHECKPOINT_NAME.match(osp.basename(named)) if named else None
+    named_exists = match is not None and osp.isfile(named)
+    named_step = _progress(named) if named_exists else None
+    named_mtime = os.stat(named).st_mtime_ns if named_exists else None
     found = []
     for name in os.listdir(dirname):
         candidate = CHECKPOINT_NAME.match(name)
-        if candidate is None:
+        path = osp.join(dirname, name)
+        if candidate is None or (match is not None and name == match.group(0)):
             continue
-        step = int(candidate.group(2))
-        if match is not None and (candidate.group(1) != match.group(1)
-                                  or step >= int(match.group(2))):
-            continue
-        found.append((step, osp.join(dirname, name)))
-    return [path for _, path in sorted(found, reverse=True)]
+        number = int(candidate.group(2))
+        step = _progress(path)
+        mtime = os.stat(path).st_mtime_ns
+        if match is None:
+            earlier = True
+        elif named_step is not None and step is not None:
+            earlier = step < named_step
+        elif candidate.group(1) == match.group(1):
+            earlier = number < int(match.group(2))
+        elif named_mtime is not None:
+            earlier = mtime <= named_mtime
+        else:  # another kind and nothing known of the named file
+            earlier = True
+        if earlier:
+            found.append((step, mtime, number, path))
+    if all(step is not None for step, *_ in found):
+        found.sort(key=lambda entry: entry[:3], reverse=True)
+    else:
+        found.sort(key=lambda entry: entry[1:3], reverse=True)
+    return [path for *_, path in found]
 
 
 def find_latest_complete_checkpoint(path: str) -> Optional[str]:

@@ -20,6 +20,13 @@ reads checkpoint files through :func:`load_checkpoint_file`:
    ``weights_only=False`` and prints a warning. There is no silent
    fallback.
 
+A remote checkpoint (``https://``, MMEngine's ``torchvision://``,
+``open-mmlab://``, ``mmcls://`` names, ``s3://`` and other file-backend
+URIs) is first made a local file (:func:`local_checkpoint_path`) and then
+goes through the same three steps. MMEngine's own loaders would hand
+``https://`` files to :func:`torch.hub.load_state_dict_from_url`, which
+unpickles them fully by default.
+
 Our own training checkpoints hold plain data only (see
 :class:`~aclnet_mm.engine.hooks.PlainMessageHubHook`), so they load in
 step 2, as they do with plain MMEngine under torch's default.
@@ -31,17 +38,21 @@ import os
 import os.path as osp
 import pickle
 import warnings
-from typing import Any, Iterable, List, Optional
+from typing import Any, Iterable, Iterator, List, Optional
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from mmengine.dist import barrier, get_dist_info
+from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
+from mmengine.runner import checkpoint as mmengine_checkpoint
 
 from .atomic_checkpoint import checkpoint_problem
 
 __all__ = [
     'UNSAFE_LOAD_ENV', 'UnsafeCheckpointError', 'plain_data_globals',
-    'unsafe_load_allowed', 'load_checkpoint_file'
+    'unsafe_load_allowed', 'local_checkpoint_path', 'load_checkpoint_file'
 ]
 
 #: Set to ``1`` to allow full unpickling of checkpoints (runs their code).
@@ -49,6 +60,8 @@ UNSAFE_LOAD_ENV = 'ACLNET_MM_ALLOW_UNSAFE_LOAD'
 
 #: The command-line flag of our tools that does the same for one command.
 UNSAFE_LOAD_FLAG = '--unsafe-load'
+
+_HTTP = ('http://', 'https://')
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -107,9 +120,92 @@ def _scoped_safe_globals(extra: Iterable[Any]):
     return safe_globals(plain_data_globals() + list(extra))
 
 
-def _unreadable(filename: str, err: BaseException) -> RuntimeError:
-    return RuntimeError(f'{filename} is not a readable PyTorch checkpoint '
+def _unreadable(name: str, err: BaseException) -> RuntimeError:
+    return RuntimeError(f'{name} is not a readable PyTorch checkpoint '
                         f'(truncated or corrupted?): {err}')
+
+
+def _model_zoo_location(source: str) -> Optional[str]:
+    """The URL (or file under MMEngine's home) that one of MMEngine's
+    model-zoo names stands for, as ``CheckpointLoader`` resolves it; None
+    when ``source`` is no such name."""
+    for prefix in ('torchvision://', 'modelzoo://'):
+        if source.startswith(prefix):
+            return mmengine_checkpoint.get_torchvision_models()[
+                source[len(prefix):]]
+    for prefix in ('open-mmlab://', 'openmmlab://'):
+        if source.startswith(prefix):
+            name = source[len(prefix):]
+            name = mmengine_checkpoint.get_deprecated_model_names().get(
+                name, name)
+            location = mmengine_checkpoint.get_external_models()[name]
+            if location.startswith(_HTTP):
+                return location
+            return osp.join(mmengine_checkpoint._get_mmengine_home(), location)
+    if source.startswith('mmcls://'):
+        return mmengine_checkpoint.get_mmcls_models()[source[len('mmcls://'):]]
+    return None
+
+
+def _download(url: str) -> str:
+    """``url`` in torch hub's checkpoint cache, downloaded if not there.
+
+    The cache is the one ``torch.hub.load_state_dict_from_url`` (hence
+    MMEngine's ``load_from_http``) uses, so a file either of them fetched
+    is reused. ``download_url_to_file`` writes to a temporary file and
+    renames it, so an interrupted download leaves no partial file behind.
+    """
+    model_dir = osp.join(torch.hub.get_dir(), 'checkpoints')
+    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    if not osp.isfile(cached):
+        os.makedirs(model_dir, exist_ok=True)
+        print_log(f'Downloading {url} to {cached}', logger='current')
+        torch.hub.download_url_to_file(url, cached, progress=os.isatty(0))
+    return cached
+
+
+@contextlib.contextmanager
+def local_checkpoint_path(source: str) -> Iterator[str]:
+    """A local file holding the checkpoint ``source`` names.
+
+    * a local path is itself;
+    * ``http://`` / ``https://`` URLs and MMEngine's model-zoo names
+      (``torchvision://``, ``modelzoo://``, ``open-mmlab://``,
+      ``openmmlab://``, ``mmcls://``) are downloaded into torch hub's
+      cache (``<hub dir>/checkpoints``) as MMEngine does, rank 0 first
+      when distributed, and kept there;
+    * any other URI (``s3://``, ``petrel://`` ...) is copied by its MMEngine
+      file backend (:func:`mmengine.fileio.get_local_path`) to a temporary
+      file that lives as long as the ``with`` block.
+
+    Nothing is unpickled here.
+
+    Args:
+        source (str): A local path or URL.
+
+    Yields:
+        str: The local path.
+    """
+    source = os.fspath(source)
+    if '://' not in source:
+        yield source
+        return
+    location = _model_zoo_location(source) or source
+    if '://' not in location:  # an open-mmlab:// name of a local file
+        yield location
+    elif location.startswith(_HTTP):
+        rank, world_size = get_dist_info()
+        if rank == 0:
+            path = _download(location)
+        if world_size > 1:
+            # The others find rank 0's copy when the cache is shared.
+            barrier()
+            if rank > 0:
+                path = _download(location)
+        yield path
+    else:
+        with get_local_path(location) as path:
+            yield str(path)
 
 
 def load_checkpoint_file(
@@ -118,10 +214,12 @@ def load_checkpoint_file(
     allow_unsafe: Optional[bool] = None,
     extra_safe_globals: Iterable[Any] = ()
 ) -> Any:
-    """Load a local checkpoint file under the policy of this module.
+    """Load a checkpoint under the policy of this module.
 
     Args:
-        filename (str): Path of the checkpoint.
+        filename (str): Path or URL of the checkpoint; a URL is made a
+            local file first (:func:`local_checkpoint_path`), and loaded
+            from there under the same policy.
         map_location (optional): As for :func:`torch.load`.
         allow_unsafe (bool, optional): Allow full unpickling (prints a
             warning). None defers to ``ACLNET_MM_ALLOW_UNSAFE_LOAD``.
@@ -129,21 +227,41 @@ def load_checkpoint_file(
             this load only, as for :func:`torch.serialization.safe_globals`.
 
     Returns:
-        The unpickled checkpoint.
+        The unpickled checkpoint (for ``mmcls://`` names converted as
+        MMEngine converts them).
 
     Raises:
         FileNotFoundError: No such file.
         RuntimeError: The file is empty, truncated, fails its CRC check or
             cannot be unpickled.
         UnsafeCheckpointError: Only full unpickling could read it and that
-            is not allowed; the message names the file and the opt-in.
+            is not allowed; the message names the file (and the URL it
+            came from) and the opt-in.
     """
-    filename = osp.expanduser(os.fspath(filename))
+    source = os.fspath(filename)
+    if '://' not in source:
+        path = osp.expanduser(source)
+        return _load_local(path, path, map_location, allow_unsafe,
+                           extra_safe_globals)
+    with local_checkpoint_path(source) as path:
+        checkpoint = _load_local(path, f'{source} (local copy {path})',
+                                 map_location, allow_unsafe,
+                                 extra_safe_globals)
+    if source.startswith('mmcls://'):
+        checkpoint = mmengine_checkpoint._process_mmcls_checkpoint(checkpoint)
+    return checkpoint
+
+
+def _load_local(filename: str, name: str, map_location: Optional[Any],
+                allow_unsafe: Optional[bool],
+                extra_safe_globals: Iterable[Any]) -> Any:
+    """:func:`load_checkpoint_file` of a local file; messages say
+    ``name``."""
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
+        raise FileNotFoundError(f'{name} can not be found.')
     problem = checkpoint_problem(filename)
     if problem is not None:
-        raise RuntimeError(f'{filename} is not a readable PyTorch checkpoint:'
+        raise RuntimeError(f'{name} is not a readable PyTorch checkpoint:'
                            f' it {problem}')
     try:
         with _scoped_safe_globals(extra_safe_globals):
@@ -155,21 +273,21 @@ def load_checkpoint_file(
                       reason[-1] if reason else '')
         if not unsafe_load_allowed(allow_unsafe):
             raise UnsafeCheckpointError(
-                f'{filename}: refused. The safe loader (weights_only=True) '
+                f'{name}: refused. The safe loader (weights_only=True) '
                 f'cannot read it: {reason.strip()} Full unpickling can run '
                 'code stored in the file. If you trust the file, opt in with '
                 f'{UNSAFE_LOAD_ENV}=1 (or {UNSAFE_LOAD_FLAG} of our tools).'
             ) from err
-        message = (f'{filename}: loading with full unpickling '
+        message = (f'{name}: loading with full unpickling '
                    f'(weights_only=False) because {UNSAFE_LOAD_ENV}=1 or '
                    f'{UNSAFE_LOAD_FLAG} allows it; this runs any code '
                    f'stored in the file. Safe loader said: {reason.strip()}')
-        warnings.warn(message, stacklevel=2)
+        warnings.warn(message, stacklevel=3)
         print_log(message, logger='current', level=logging.WARNING)
     except (RuntimeError, EOFError, ValueError) as err:
-        raise _unreadable(filename, err) from err
+        raise _unreadable(name, err) from err
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=False)
     except (RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as err:
-        raise _unreadable(filename, err) from err
+        raise _unreadable(name, err) from err

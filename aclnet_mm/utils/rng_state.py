@@ -44,7 +44,9 @@ def set_rng_state(state: Dict[str, Any]) -> None:
 
     Args:
         state (dict): The states; a missing ``cuda`` entry leaves the CUDA
-            generators as they are.
+            generators as they are. Its tensors may be on any device (a
+            checkpoint loaded with ``map_location='cuda'``, as
+            ``Runner.resume`` does on a GPU machine).
     """
     version, internal, gauss = state['python']
     # A checkpoint may turn tuples into lists; ``random.setstate`` wants
@@ -54,6 +56,7 @@ def set_rng_state(state: Dict[str, Any]) -> None:
     np.random.set_state(
         (kind, np.asarray(keys,
                           dtype=np.uint32), pos, has_gauss, cached_gaussian))
-    torch.set_rng_state(state['torch'])
+    # Both setters want a CPU ByteTensor, the CUDA one included.
+    torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])

@@ -214,11 +214,12 @@ def test_resume_takes_a_complete_latest_checkpoint(tmp_path, warnings_logged):
 
 
 def test_resume_falls_back_past_broken_checkpoints(tmp_path, warnings_logged):
-    # epoch_9 and epoch_10 are sorted by number, not by name; epoch_11 is
-    # newer than the pointer (not ours to take), iter_* is another series.
+    # epoch_9 and epoch_10 are sorted by number, not by name; epoch_12 is
+    # newer than the pointer (not ours to take). (Both kinds mixed:
+    # test_fallback_crosses_checkpoint_kinds_by_training_progress.)
     names = [
         'epoch_2.pth', 'epoch_9.pth', 'epoch_10.pth', 'epoch_11.pth',
-        'epoch_12.pth', 'iter_10.pth', 'best_acc_epoch_10.pth'
+        'epoch_12.pth', 'best_acc_epoch_10.pth'
     ]
     work_dir = _work_dir(
         tmp_path,
@@ -234,7 +235,66 @@ def test_resume_falls_back_past_broken_checkpoints(tmp_path, warnings_logged):
     assert 'epoch_9.pth, the latest complete' in message
     # The broken one it skipped is named; the newer ones are not touched.
     assert 'epoch_10.pth is not a complete zip archive' in message
-    assert 'epoch_12' not in message and 'iter_' not in message
+    assert 'epoch_12' not in message
+
+
+def _saved(path, epoch, iteration, mtime_s):
+    """A complete checkpoint of ``iteration`` (in its meta), modified at
+    ``mtime_s``."""
+    torch.save(
+        dict(
+            state_dict=dict(w=torch.ones(2)),
+            meta=dict(epoch=epoch, iter=iteration)), path)
+    os.utime(path, ns=(mtime_s * 10**9, mtime_s * 10**9))
+    return str(path)
+
+
+def _damaged(path, mtime_s):
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    os.utime(path, ns=(mtime_s * 10**9, mtime_s * 10**9))
+
+
+def test_fallback_crosses_checkpoint_kinds_by_training_progress(
+        tmp_path, warnings_logged):
+    """The default ``CheckpointHook`` writes ``epoch_N.pth``,
+    ``PreemptionHook`` ``iter_N.pth``: a damaged ``iter_14.pth`` falls back
+    to the complete ``epoch_3.pth`` (iteration 12), not to the older
+    ``iter_6.pth`` (however recent its mtime), nor to ``epoch_5.pth``
+    (iteration 20, past the pointer: another run's)."""
+    _saved(tmp_path / 'epoch_1.pth', 1, 4, 100)
+    _saved(tmp_path / 'iter_6.pth', 1, 6, 900)
+    _saved(tmp_path / 'epoch_3.pth', 3, 12, 300)
+    _saved(tmp_path / 'epoch_5.pth', 5, 20, 50)
+    _saved(tmp_path / 'iter_14.pth', 3, 14, 400)
+    _damaged(tmp_path / 'iter_14.pth', 400)
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_14.pth'))
+    assert find_latest_complete_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                                 'epoch_3.pth')
+    [(_, message)] = warnings_logged
+    assert 'iter_14.pth' in message and 'epoch_3.pth, the latest' in message
+
+    # Then epoch_3 is damaged too: iter_6 (iteration 6) before epoch_1 (4).
+    _damaged(tmp_path / 'epoch_3.pth', 300)
+    assert find_latest_complete_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                                 'iter_6.pth')
+
+
+def test_a_damaged_epoch_checkpoint_falls_back_to_an_iteration_one(tmp_path):
+    """The meta of a truncated ``epoch_2.pth`` cannot be read: an
+    ``iter_N.pth`` counts as earlier when it is older than it, and the
+    earlier ones are ordered by their iterations."""
+    _saved(tmp_path / 'epoch_1.pth', 1, 4, 100)
+    _saved(tmp_path / 'iter_6.pth', 1, 6, 200)
+    _saved(tmp_path / 'epoch_2.pth', 2, 8, 300)
+    _damaged(tmp_path / 'epoch_2.pth', 300)
+    _saved(tmp_path / 'iter_30.pth', 7, 30, 400)  # newer: not before it
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
+    assert find_latest_complete_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                                 'iter_6.pth')
+    os.remove(tmp_path / 'iter_6.pth')
+    assert find_latest_complete_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                                 'epoch_1.pth')
 
 
 def test_empty_pointer_falls_back_to_the_latest_complete_one(tmp_path):

@@ -10,6 +10,7 @@ the opt-in). Opting in is explicit and warns.
 """
 import os
 import pickle
+import shutil
 
 import numpy as np
 import pytest
@@ -105,6 +106,75 @@ def test_mmengine_loaders_refuse_without_running_code(poisoned):
     with pytest.raises(pickle.UnpicklingError, match='weights_only'):
         CheckpointLoader.load_checkpoint(path, map_location='cpu')
     assert not marker.exists()
+
+
+def _serve(serve_dir, path):
+    """The URL of a copy of ``path`` served over HTTP."""
+    served, base_url = serve_dir
+    shutil.copy(path, served / os.path.basename(path))
+    return f'{base_url}/{os.path.basename(path)}'
+
+
+def test_mmengine_http_loader_unpickles_fully(poisoned, serve_dir):
+    """Why our load sites fetch URLs themselves: MMEngine hands ``http(s)``
+    files to ``torch.hub.load_state_dict_from_url``, whose default is
+    ``weights_only=False``: the pickled code runs."""
+    path, marker = poisoned
+    url = _serve(serve_dir, path)
+    CheckpointLoader.load_checkpoint(url, map_location='cpu')
+    assert marker.is_dir()
+
+
+def test_remote_checkpoints_are_refused_naming_url_and_opt_in(
+        poisoned, serve_dir, tiny_config, tmp_path, monkeypatch):
+    from aclnet_mm.apis import init_recognizer
+    from aclnet_mm.tools import test
+    path, marker = poisoned
+    monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
+    url = _serve(serve_dir, path)
+
+    with pytest.raises(UnsafeCheckpointError) as info:
+        load_checkpoint_file(url)
+    _refused_by_us(info.value, url)
+
+    with pytest.raises(UnsafeCheckpointError) as info:
+        init_recognizer(tiny_config, url, device='cpu')
+    _refused_by_us(info.value, url)
+
+    # tools/test.py CKPT, i.e. the runner's load_from.
+    with pytest.raises(UnsafeCheckpointError) as info:
+        test.main([tiny_config, url, '--work-dir', str(tmp_path / 'work')])
+    _refused_by_us(info.value, url)
+    assert not marker.exists()
+
+    # The documented opt-in applies to a downloaded file as to a local one.
+    with pytest.warns(UserWarning, match=UNSAFE_LOAD_ENV):
+        ckpt = load_checkpoint_file(url, allow_unsafe=True)
+    assert marker.is_dir()
+    torch.testing.assert_close(ckpt['state_dict']['w'], torch.ones(2))
+
+
+def test_remote_clean_checkpoints_load_and_are_cached(serve_dir, tiny_config,
+                                                      tmp_path):
+    from aclnet_mm.apis import init_recognizer
+    model = init_recognizer(tiny_config, device='cpu')
+    state = {
+        k: torch.randn_like(v) if v.is_floating_point() else v + 1
+        for k, v in model.state_dict().items()
+    }
+    path = tmp_path / 'clean.pth'
+    torch.save(dict(state_dict=state, meta=dict(best=np.float64(0.5))), path)
+    url = _serve(serve_dir, path)
+
+    loaded = init_recognizer(tiny_config, url, device='cpu')
+    for key, value in loaded.state_dict().items():
+        torch.testing.assert_close(value, state[key], rtol=0, atol=0)
+    assert loaded.checkpoint_path == url
+    # Downloaded once into torch hub's cache, as MMEngine does.
+    cached = tmp_path / 'torch_home' / 'hub' / 'checkpoints' / 'clean.pth'
+    assert cached.read_bytes() == path.read_bytes()
+    os.remove(serve_dir[0] / 'clean.pth')
+    assert load_checkpoint_file(url)['meta']['best'] == 0.5
 
 
 def test_our_tools_and_apis_refuse_naming_file_and_opt_in(

@@ -27,3 +27,15 @@ def test_restored_generators_repeat_their_draws():
     buffer.seek(0)
     set_rng_state(torch.load(buffer, weights_only=True))
     assert _draws() == expected
+
+
+def test_states_loaded_onto_another_device_are_restored(off_host):
+    """``Runner.resume`` loads checkpoints with ``map_location='cuda'`` on
+    a GPU machine; ``torch.set_rng_state`` takes CPU tensors only."""
+    torch.manual_seed(2)
+    state = get_rng_state()
+    expected = _draws()
+    moved = off_host(state)
+    assert moved['torch'].device.type != 'cpu'
+    set_rng_state(moved)
+    assert _draws() == expected

@@ -42,15 +42,20 @@ def to_plain_data(value: Any) -> Any:
 
 
 def from_plain_data(value: Any) -> Any:
-    """Undo :func:`to_plain_data` (numpy scalars stay Python scalars)."""
+    """Undo :func:`to_plain_data` (numpy scalars stay Python scalars).
+
+    The tensors may be on any device: ``Runner.resume`` loads checkpoints
+    with ``map_location=get_device()``, so on a GPU machine they arrive on
+    the GPU. They are copied to the host before they become numpy arrays.
+    """
     if isinstance(value, dict):
         kind = value.get(_TAG)
         if kind == 'HistoryBuffer':
-            return HistoryBuffer(value['log_history'].numpy(),
-                                 value['count_history'].numpy(),
+            return HistoryBuffer(value['log_history'].cpu().numpy(),
+                                 value['count_history'].cpu().numpy(),
                                  value['max_length'])
         if kind == 'ndarray':
-            return value['data'].numpy()
+            return value['data'].cpu().numpy()
         return type(value)((k, from_plain_data(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return type(value)(from_plain_data(v) for v in value)

@@ -1,6 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 import logging
-from typing import Iterator, Sequence
+from typing import Iterator, List, Sequence
 
 import torch
 from mmaction.registry import LOOPS
@@ -14,7 +14,7 @@ from aclnet_mm.utils.rng_state import set_rng_state
 
 __all__ = [
     'ResumableEpochBasedTrainLoop', 'iters_done_in_epoch', 'EPOCH_ITER_KEY',
-    'RANK_STATES_KEY'
+    'RANK_STATES_KEY', 'SAMPLER_SEED_KEY'
 ]
 
 #: Message-hub key: iterations of the current epoch already run. It is
@@ -27,6 +27,10 @@ EPOCH_ITER_KEY = 'train_epoch_iter'
 #: of an epoch. Put there before a checkpoint the run stops after
 #: (``PreemptionHook``).
 RANK_STATES_KEY = 'train_rank_states'
+#: Message-hub key: the seed of the training sampler's shuffle. Without a
+#: configured seed every process draws its own, and MMEngine builds the
+#: sampler before it resumes, so a resumed run would shuffle differently.
+SAMPLER_SEED_KEY = 'train_sampler_seed'
 
 
 def iters_done_in_epoch(runner) -> int:
@@ -56,6 +60,10 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     * records in the message hub how many iterations of the epoch are done
       (:data:`EPOCH_ITER_KEY`), so every checkpoint carries it;
+    * records the sampler's shuffle seed (:data:`SAMPLER_SEED_KEY`) and,
+      on resume, gives the sampler the checkpoint's seed back: with
+      ``randomness.seed=None`` the new process drew another one, so the
+      epoch's order would differ from the one that was interrupted;
     * resumes an epoch at that position: the sampler's :meth:`skip` (see
       ``ResumableSampler``) leaves the samples already trained on out of the
       data loader; a sampler without it has the loop draw and drop those
@@ -75,6 +83,7 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def run(self) -> torch.nn.Module:
         """Launch training."""
+        self._restore_sampler_seed()
         self.runner.call_hook('before_train')
 
         while self._epoch < self._max_epochs and not self.stop_training:
@@ -132,6 +141,43 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             data_batch=data_batch,
             outputs=outputs)
         self._iter += 1
+
+    def _samplers(self) -> List:
+        """The samplers of the data loader that have a shuffle seed."""
+        candidates = (self.dataloader.sampler,
+                      getattr(self.dataloader.batch_sampler, 'sampler', None))
+        found = []
+        for sampler in candidates:
+            if hasattr(sampler, 'seed') and all(sampler is not s
+                                                for s in found):
+                found.append(sampler)
+        return found
+
+    def _restore_sampler_seed(self) -> None:
+        """Give the samplers the seed the checkpoint's run shuffled with,
+        then record it for the checkpoints this run writes."""
+        hub = self.runner.message_hub
+        samplers = self._samplers()
+        seed = hub.get_info(SAMPLER_SEED_KEY, None)
+        if seed is not None:
+            for sampler in samplers:
+                if sampler.seed != seed:
+                    print_log(
+                        f'{type(sampler).__name__}: shuffling with seed '
+                        f'{seed} (not {sampler.seed}), as the run that wrote '
+                        'the checkpoint did.',
+                        logger='current')
+                    sampler.seed = seed
+        elif iters_done_in_epoch(self.runner) > 0 and samplers:
+            print_log(
+                'The checkpoint does not say which seed the sampler '
+                'shuffled with (written before aclnet-mm recorded it): '
+                'unless the seed is set in the config, the resumed epoch '
+                'may draw other samples than the interrupted one.',
+                logger='current',
+                level=logging.WARNING)
+        if samplers:
+            hub.update_info(SAMPLER_SEED_KEY, samplers[0].seed)
 
     def _batches_from(self, start: int) -> Iterator:
         """The batches of the current epoch from the ``start``-th on."""

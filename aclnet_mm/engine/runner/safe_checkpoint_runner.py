@@ -25,12 +25,14 @@ class SafeCheckpointRunner(Runner):
       :func:`~aclnet_mm.utils.atomic_checkpoint.
       find_latest_complete_checkpoint`: a torn or corrupted latest
       checkpoint is skipped with a warning that names it;
-    * a local checkpoint (``load_from``, ``--resume``, ``tools/test.py
+    * every checkpoint (``load_from``, ``--resume``, ``tools/test.py
       CKPT``) is read by :func:`~aclnet_mm.utils.checkpoint_loading.
       load_checkpoint_file`: checked for truncation and CRC damage, loaded
       with ``weights_only=True``, and refused, naming the file and the
-      opt-in, when only full unpickling could read it. Remote files
-      (``https://``, ``s3://`` ...) go through MMEngine's loaders as usual;
+      opt-in, when only full unpickling could read it. A remote one
+      (``https://``, ``open-mmlab://``, ``s3://`` ...) is fetched to a
+      local file first (MMEngine's loaders would unpickle an ``https://``
+      file fully);
     * :class:`~aclnet_mm.engine.hooks.PlainMessageHubHook` is registered,
       so the checkpoints it writes hold plain data only.
     """
@@ -64,7 +66,9 @@ class SafeCheckpointRunner(Runner):
         """Load a checkpoint into the model, as ``Runner.load_checkpoint``.
 
         Args:
-            filename (str): A local path or any URL MMEngine reads.
+            filename (str): A local path or a URL (fetched to a local file
+                first, see :func:`~aclnet_mm.utils.checkpoint_loading.
+                local_checkpoint_path`).
             map_location (str or callable): As for :func:`torch.load`.
                 Defaults to 'cpu'.
             strict (bool): Whether the keys must match exactly.
@@ -75,9 +79,6 @@ class SafeCheckpointRunner(Runner):
         Returns:
             dict: The loaded checkpoint.
         """
-        if '://' in str(filename):  # MMEngine's remote schemes
-            return super().load_checkpoint(filename, map_location, strict,
-                                           revise_keys)
         checkpoint = load_checkpoint_file(filename, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(

@@ -83,10 +83,12 @@ def _runner(work_dir,
             sampler='ResumableSampler',
             signal_at=None,
             exit_code=None,
-            resume=False):
+            resume=False,
+            extra_hooks=()):
     hooks = [] if signal_at is None else [
         dict(type='SignalSelf', at=signal_at)
     ]
+    hooks += list(extra_hooks)
     torch.manual_seed(0)  # the model is built before the Runner seeds
     return SafeCheckpointRunner(
         model=DropoutModel(),
@@ -167,6 +169,40 @@ def test_signal_mid_epoch_stops_saves_and_resumes_exactly(
     for got, expected in zip(momenta, ref_momenta):
         torch.testing.assert_close(got, expected, rtol=0, atol=0)
     assert lr == ref_lr
+
+
+class LoadedOffHost(Hook):
+    """Moves the loaded checkpoint's message hub and meta off the host
+    before any other hook sees them, as ``Runner.resume``'s
+    ``map_location=get_device()`` does on a GPU machine."""
+
+    priority = 'HIGHEST'
+
+    def __init__(self, move):
+        self.move = move
+        self.moved = 0
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        for key in ('message_hub', 'meta'):
+            checkpoint[key] = self.move(checkpoint[key])
+        self.moved += 1
+
+
+def test_resume_with_the_checkpoint_on_another_device(tmp_path, uninterrupted,
+                                                      off_host):
+    """The history buffers and the generator states of a checkpoint that
+    arrives on a GPU are restored, and the run continues exactly."""
+    _runner(tmp_path, signal_at=6).train()
+    moving = LoadedOffHost(off_host)
+    resumed = _runner(tmp_path, resume=True, extra_hooks=[moving])
+    resumed.train()
+    assert moving.moved == 1
+    assert resumed.iter == 10
+    model, momenta, lr = _state(resumed)
+    for key, value in uninterrupted[0].items():
+        torch.testing.assert_close(model[key], value, rtol=0, atol=0)
+    for got, expected in zip(momenta, uninterrupted[1]):
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
 
 
 def test_without_the_generator_states_the_resume_differs(

@@ -10,6 +10,7 @@ exactly the samples the uninterrupted one saw after that point, with
 """
 import uuid
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -18,7 +19,8 @@ from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from torch.utils.data import Dataset
 
-from aclnet_mm.engine.runner import SafeCheckpointRunner, iters_done_in_epoch
+from aclnet_mm.engine.runner import (SAMPLER_SEED_KEY, SafeCheckpointRunner,
+                                     iters_done_in_epoch)
 
 NUM_SAMPLES = 10
 BATCH = 3  # 4 iterations per epoch, the last one of 1 sample
@@ -72,7 +74,7 @@ class RecordSamples(Hook):
             raise Crash
 
 
-def _train(work_dir, sampler, crash_after=None, resume=False):
+def _train(work_dir, sampler, crash_after=None, resume=False, seed=0):
     torch.manual_seed(0)
     runner = SafeCheckpointRunner(
         model=Linear(),
@@ -92,7 +94,7 @@ def _train(work_dir, sampler, crash_after=None, resume=False):
                             by_epoch=False)),
         default_scope='mmaction',
         log_level='WARNING',
-        randomness=dict(seed=0),
+        randomness=dict(seed=seed),
         resume=resume)
     recorder = next(h for h in runner.hooks if isinstance(h, RecordSamples))
     try:
@@ -121,6 +123,32 @@ def test_resume_from_an_iteration_checkpoint_mid_epoch(tmp_path, uninterrupted,
     assert runner.iter == 8
     # The loop counted the finished epoch as a new start.
     assert iters_done_in_epoch(runner) == 0
+
+
+@pytest.mark.parametrize('sampler', ['ResumableSampler', 'DefaultSampler'])
+def test_resume_without_a_seed_shuffles_as_the_interrupted_run(
+        tmp_path, sampler):
+    """``randomness.seed=None`` (our configs' and tools' default): each
+    process draws a seed, and the sampler is built with it before the
+    checkpoint is loaded. The resumed epoch must still be the interrupted
+    run's order, else some samples are trained twice and others never."""
+    np.random.seed(1)  # what the first process draws its seed from
+    first, crashed = _train(tmp_path, sampler, crash_after=7, seed=None)
+    np.random.seed(2)  # the new process draws another seed
+    runner, resumed = _train(tmp_path, sampler, resume=True, seed=None)
+    # The uninterrupted run with the first process's seed.
+    _, reference = _train(tmp_path / 'reference', sampler, seed=first.seed)
+    assert crashed.samples == reference.samples[:7]
+    assert resumed.epoch_starts == [2]
+    assert resumed.samples == reference.samples[6:]
+    # Epoch 2 saw every sample once: 2 batches before the crash, the rest
+    # after the resume.
+    epoch_2 = [
+        index for epoch, _, batch in reference.samples[4:6] + resumed.samples
+        if epoch == 1 for index in batch
+    ]
+    assert sorted(epoch_2) == list(range(NUM_SAMPLES))
+    assert runner.message_hub.get_info(SAMPLER_SEED_KEY) == first.seed
 
 
 def test_epoch_starts_are_zero_without_resume(tmp_path):
