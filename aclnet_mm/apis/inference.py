@@ -270,27 +270,49 @@ def _test_pipeline_cfg(cfg: Config) -> list:
     return cfg.test_dataloader.dataset.pipeline
 
 
+def _takes_compressed(pipeline: Sequence) -> bool:
+    """Whether a pipeline starts from MMAction2's compressed annotation.
+
+    ``DecompressPose`` (found by its class, as the contracts are) reads one
+    ``(V, 3)`` row per person and frame with ``frame_inds``, the form of
+    the Kinetics-400 skeletons, instead of ``(M, T, V, C)`` arrays.
+    """
+    from aclnet_mm.datasets.contract import MMACTION_CONTRACTS, get_contract
+    decompress = MMACTION_CONTRACTS['DecompressPose']
+    return any(get_contract(step) is decompress for step in pipeline or ())
+
+
 def model_expectations(cfg: Config) -> Dict[str, Any]:
     """What a config's test pipeline and backbone expect of one sample.
+
+    The joints are those the test pipeline takes in: a transform that
+    changes them (``CocoToCocoNew``: 17 COCO joints in, the 20 of
+    ``'coco_new'`` out) names the layout of the data, else the backbone's
+    ``graph_cfg`` does.
 
     Args:
         cfg (Config): The model's config.
 
     Returns:
         dict: ``layout`` (name or dict, may be None), ``num_joints``,
-        ``in_channels`` (per joint and feature stream, may be None) and
-        ``dim`` (2, 3 or None when the pipeline does not say).
+        ``in_channels`` (per joint and feature stream, may be None),
+        ``dim`` (2, 3 or None when neither the pipeline nor the test
+        dataset says) and ``compressed`` (True when the pipeline starts
+        with ``DecompressPose``).
     """
     # Reuse the validator's reading of configs, so both agree.
     from aclnet_mm.datasets.contract import pipeline_expectations
     from aclnet_mm.datasets.validation import default_in_channels
     backbone = cfg.model.get('backbone') or {}
-    pipe = pipeline_expectations(_test_pipeline_cfg(cfg))
+    pipeline = _test_pipeline_cfg(cfg)
+    pipe = pipeline_expectations(pipeline)
     if pipe['dim'] is None:
         # Pipelines without PreNormalize2D/3D: the dataset may declare it.
         dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
         pipe['dim'] = dataset.get('dim')
-    layout = (backbone.get('graph_cfg') or {}).get('layout')
+    layout = pipe['data_layout']
+    if layout is None:
+        layout = (backbone.get('graph_cfg') or {}).get('layout')
     if layout is None:
         layout = pipe['ske_dataset']
     try:
@@ -305,7 +327,8 @@ def model_expectations(cfg: Config) -> Dict[str, Any]:
         layout=layout,
         num_joints=num_joints,
         in_channels=in_channels,
-        dim=pipe['dim'])
+        dim=pipe['dim'],
+        compressed=_takes_compressed(pipeline))
 
 
 def _joint_hint(num_joints: int) -> str:
@@ -486,16 +509,58 @@ def _as_model(model: ModelLike, checkpoint: Optional[str],
     return init_recognizer(model, checkpoint, device=device)
 
 
-def _pose_sample(skeleton: SkeletonInput, img_shape: Tuple[int, int]) -> dict:
+def _compress(skeleton: SkeletonInput) -> Tuple[np.ndarray, np.ndarray]:
+    """MMAction2's compressed form of ``(M, T, V, 2)`` keypoints + scores.
+
+    One ``(x, y, score)`` row per person slot and frame, frame by frame,
+    with its frame index, as ``DecompressPose`` reads them. Empty slots
+    keep their all-zero row so that every person keeps its slot; a frame
+    without anyone has no row, as in the Kinetics-400 annotations (and
+    ``DecompressPose(squeeze=True)`` then drops it, as in training).
+    """
+    keypoint, score = skeleton.keypoint, skeleton.keypoint_score
+    if score is None or keypoint.shape[-1] != 2:
+        raise ValueError(
+            'the test pipeline starts with DecompressPose, which reads 2D '
+            '(x, y, score) rows; got keypoints of shape '
+            f'{keypoint.shape} {"with" if score is not None else "without"} '
+            'keypoint_score')
+    num_person, num_frames = keypoint.shape[:2]
+    rows = np.concatenate([keypoint, score[..., None]], axis=-1)
+    rows = rows.transpose(1, 0, 2, 3)  # (T, M, V, 3): frame by frame
+    seen = rows.reshape(num_frames, -1).any(axis=1)
+    if not seen.any():
+        seen[:] = True  # nothing anywhere: keep the frames as they are
+    frame_inds = np.repeat(np.flatnonzero(seen), num_person)
+    rows = rows[seen].reshape(-1, *rows.shape[2:])
+    return rows.astype(np.float32), frame_inds
+
+
+def _pose_sample(skeleton: SkeletonInput,
+                 img_shape: Optional[Tuple[int, int]],
+                 compressed: bool = False) -> dict:
+    """The sample PoseDataset would have fed the test pipeline.
+
+    Args:
+        skeleton (SkeletonInput): Keypoints from :func:`prepare_skeleton`.
+        img_shape (tuple[int, int], optional): ``(h, w)`` of the frames;
+            left out of the sample when None.
+        compressed (bool): Build MMAction2's compressed annotation
+            (``frame_inds`` and ``(N, V, 3)`` rows) for a pipeline that
+            starts with ``DecompressPose``. Defaults to False.
+    """
     sample = dict(
         keypoint=skeleton.keypoint.astype(np.float32),
         total_frames=skeleton.keypoint.shape[1],
-        img_shape=tuple(img_shape),
-        original_shape=tuple(img_shape),
         start_index=0,
         modality='Pose',
         label=-1)
-    if skeleton.keypoint_score is not None:
+    if img_shape is not None:
+        sample.update(
+            img_shape=tuple(img_shape), original_shape=tuple(img_shape))
+    if compressed:
+        sample['keypoint'], sample['frame_inds'] = _compress(skeleton)
+    elif skeleton.keypoint_score is not None:
         sample['keypoint_score'] = skeleton.keypoint_score.astype(np.float32)
     return sample
 
@@ -507,13 +572,13 @@ def _predict(model: nn.Module,
              input_dim: Optional[int] = None,
              missing_score: str = 'warn') -> np.ndarray:
     cfg = model.cfg
+    expect = model_expectations(cfg)
     skeleton = load_skeleton(source, keypoint_score)
-    skeleton = prepare_skeleton(skeleton, model_expectations(cfg), input_dim,
-                                missing_score)
+    skeleton = prepare_skeleton(skeleton, expect, input_dim, missing_score)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     pipeline = Compose(_test_pipeline_cfg(cfg))
-    result = inference_recognizer(model, _pose_sample(skeleton, img_shape),
-                                  pipeline)
+    sample = _pose_sample(skeleton, img_shape, expect['compressed'])
+    result = inference_recognizer(model, sample, pipeline)
     return result.pred_score.detach().cpu().numpy().astype(np.float64)
 
 

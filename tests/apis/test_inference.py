@@ -1,6 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """Inference on raw skeletons: inputs, checks, pipeline, fusion, CLI."""
 import json
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from aclnet_mm.apis import (inference_skeleton, inference_skeleton_streams,
                             prepare_skeleton)
 from aclnet_mm.apis.infer import main as infer_main
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ('a', 'b', 'c', 'd')
 
 
@@ -130,7 +132,11 @@ def test_load_skeleton_files(tmp_path):
 def test_expectations_and_errors():
     expect = model_expectations(_config())
     assert expect == dict(
-        layout='coco', num_joints=17, in_channels=3, dim=None)
+        layout='coco',
+        num_joints=17,
+        in_channels=3,
+        dim=None,
+        compressed=False)
     kp, score = _sample()
     with pytest.raises(ValueError) as err:
         prepare_skeleton(load_skeleton(np.zeros((1, 5, 25, 3))), expect)
@@ -285,3 +291,69 @@ def test_streams_fuse_weighted_mean(tmp_path):
     ])
     np.testing.assert_allclose(cli.pred_score, fused.pred_score, rtol=1e-6)
     assert json.loads(out.read_text())['labels'] == fused.labels[:2]
+
+
+# Narrowed (base 16: 64 output channels) to keep the benchmark models fast.
+NARROW = dict(
+    model=dict(backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
+K400 = osp.join(ROOT, 'configs', 'aclnet',
+                'aclnet_aclgcn_1xb64-joint-u100-150e_k400-keypoint-2d.py')
+GYM = osp.join(ROOT, 'configs', 'aclnet',
+               'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-keypoint-2d.py')
+GYM_PAPER = osp.join(
+    ROOT, 'configs', 'aclnet', 'paper_protocol',
+    'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-paper-protocol-keypoint-'
+    '2d.py')
+
+
+def _pipeline_scores(model, sample) -> np.ndarray:
+    """The model on a sample fed to its test pipeline by hand."""
+    from mmengine.dataset import Compose, pseudo_collate
+    data = Compose(model.cfg.test_pipeline)(sample)
+    with torch.no_grad():
+        return model.test_step(pseudo_collate([data]))[0].pred_score.numpy()
+
+
+@pytest.mark.parametrize('config', [K400, GYM, GYM_PAPER])
+def test_coco_new_configs_take_coco_keypoints(config):
+    """K400 / FineGYM pipelines take the 17 COCO joints (CocoToCocoNew adds
+    the three of coco_new); K400's starts from the compressed annotation."""
+    torch.manual_seed(0)
+    model = init_recognizer(config, device='cpu', cfg_options=NARROW)
+    expect = model_expectations(model.cfg)
+    assert expect == dict(
+        layout='coco',
+        num_joints=17,
+        in_channels=3,
+        dim=2,
+        compressed=config == K400)
+    rng = np.random.default_rng(0)
+    kp = rng.uniform(0, 500, (2, 30, 17, 2)).astype(np.float32)
+    score = rng.uniform(0.5, 1, (2, 30, 17)).astype(np.float32)
+    kp[:, 5], score[:, 5] = 0, 0  # nobody detected in frame 5
+    kp[1, 7], score[1, 7] = 0, 0  # the second person missed in frame 7
+    result = inference_skeleton(model, kp, keypoint_score=score, topk=3)
+    num_classes = model.cfg.model.cls_head.num_classes
+    assert result.pred_score.shape == (num_classes, )
+    # What the dataset would have fed the pipeline gives the same scores.
+    sample = dict(total_frames=30, start_index=0, modality='Pose', label=-1)
+    if config == K400:
+        # Compressed: (x, y, score) rows frame by frame, none for frame 5;
+        # the missed person keeps its (zero) row, so its slot.
+        rows = np.concatenate([kp, score[..., None]], -1)
+        rows = np.delete(rows.transpose(1, 0, 2, 3), 5, axis=0)
+        sample.update(
+            keypoint=rows.reshape(58, 17, 3),
+            frame_inds=np.repeat(np.delete(np.arange(30), 5), 2))
+    else:
+        sample.update(keypoint=kp, keypoint_score=score)
+    np.testing.assert_allclose(
+        result.pred_score, _pipeline_scores(model, sample), rtol=1e-5)
+    # The 20 coco_new joints are the pipeline's output, not its input.
+    with pytest.raises(ValueError, match="20 joints.*'coco', has 17"):
+        inference_skeleton(
+            model, np.zeros((1, 30, 20, 2)), missing_score='ones')
+    # 3D keypoints are refused: the datasets declare dim=2.
+    xyz = rng.normal(size=(1, 30, 17, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match='expects 2D.*got 3D'):
+        inference_skeleton(model, xyz)

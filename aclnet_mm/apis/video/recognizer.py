@@ -141,18 +141,10 @@ class SkeletonVideoRecognizer:
         if model is not None:
             cfg = model.cfg
             pipeline = _test_pipeline_cfg(cfg)
-            self._expect = dict(model_expectations(cfg))
-            steps = {
-                step.get('type')
-                for step in pipeline if isinstance(step, dict)
-            }
-            if 'CocoToCocoNew' in steps:
-                # The pipeline takes COCO-17 and adds the three midline
-                # joints itself (Kinetics / FineGYM configs).
-                self._expect.update(layout='coco', num_joints=17)
-            # Kinetics-style pipelines start from MMAction2's compressed
-            # annotation: one (V, 3) row per person and frame.
-            self._compressed = 'DecompressPose' in steps
+            # The joints the pipeline takes in (COCO-17 for a pipeline
+            # with CocoToCocoNew) and whether it wants MMAction2's
+            # compressed annotation (DecompressPose).
+            self._expect = model_expectations(cfg)
             layout = layout or self._expect['layout']
             window = window or clip_length(pipeline)
             init_default_scope(cfg.get('default_scope', 'mmaction'))
@@ -220,13 +212,8 @@ class SkeletonVideoRecognizer:
             skeleton = prepare_skeleton(
                 SkeletonInput(win.keypoint[None], win.keypoint_score[None]),
                 self._expect)
-            sample = _pose_sample(skeleton, self._img_shape)
-            if self._compressed:
-                sample['frame_inds'] = np.arange(len(win.frames))
-                sample['keypoint'] = np.concatenate(
-                    [win.keypoint, win.keypoint_score[..., None]],
-                    axis=-1).astype(np.float32)
-                sample.pop('keypoint_score', None)
+            sample = _pose_sample(skeleton, self._img_shape,
+                                  self._expect['compressed'])
             samples.append(self._pipeline(sample))
         with torch.no_grad():
             outputs = self.model.test_step(pseudo_collate(samples))
