@@ -6,6 +6,12 @@ from its config and :func:`inference_skeleton` runs the config's own test
 pipeline (``GenSkeFeat``, ``UniformSampleFrames``, ...) on a sample made from
 the keypoints, exactly as ``PoseDataset`` would have built it.
 
+A pipeline with ``PreNormalize2D`` scales pixels by the frame size: give it
+as ``img_shape=(h, w)`` (CLI: ``--img-shape H W``) unless the input carries
+it (a PoseDataset-style dict or ``.npz`` with ``img_shape``); without any,
+the config's ``PreNormalize2D(img_shape=...)`` applies, with a warning.
+MMPose's JSON output holds no frame size.
+
 Example::
 
     >>> from aclnet_mm.apis import inference_skeleton, init_recognizer
@@ -16,7 +22,7 @@ Example::
 import json
 import os.path as osp
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -53,9 +59,12 @@ class SkeletonInput:
     Attributes:
         keypoint (np.ndarray): ``(M, T, V, C)`` coordinates, C = 2 or 3.
         keypoint_score (np.ndarray, optional): ``(M, T, V)`` confidences.
+        img_shape (tuple[int, int], optional): ``(h, w)`` of the frames the
+            pixels come from, when the input says.
     """
     keypoint: np.ndarray
     keypoint_score: Optional[np.ndarray] = None
+    img_shape: Optional[Tuple[int, int]] = None
 
     @property
     def channels(self) -> int:
@@ -192,6 +201,16 @@ def _from_mmpose(data: Any) -> SkeletonInput:
     return SkeletonInput(_stack_frames(coords), _stack_frames(scores)[..., 0])
 
 
+def _check_img_shape(img_shape: Any) -> Tuple[int, int]:
+    """``(h, w)`` as two positive ints, or a ValueError saying what it is."""
+    shape = np.asarray(img_shape)
+    if shape.shape != (2, ) or not np.issubdtype(shape.dtype, np.number) \
+            or not np.all(np.mod(shape, 1) == 0) or not np.all(shape > 0):
+        raise ValueError('img_shape must be the frame size (h, w), two '
+                         f'positive integers, got {img_shape!r}')
+    return int(shape[0]), int(shape[1])
+
+
 def load_skeleton(
         source: Any,
         keypoint_score: Optional[np.ndarray] = None) -> SkeletonInput:
@@ -203,10 +222,11 @@ def load_skeleton(
             - an array ``(M, T, V, C)`` (or ``(T, V, C)`` for one person);
               the last channel may be a score (see :func:`prepare_skeleton`);
             - a list of per-frame ``(V, C)`` / ``(M, V, C)`` arrays;
-            - a ``dict`` with ``keypoint`` (and ``keypoint_score``), as in a
-              PoseDataset annotation;
+            - a ``dict`` with ``keypoint`` (and ``keypoint_score``,
+              ``img_shape``), as in a PoseDataset annotation;
             - a ``.npy`` file (an array), ``.npz`` file (``keypoint`` and
-              optional ``keypoint_score``, or a single array), or ``.json``
+              optional ``keypoint_score`` and ``img_shape``, or a single
+              array), or ``.json``
               file in MMPose's output format (video: a list of
               ``{'frame_id', 'instances': [{'keypoints',
               'keypoint_scores'}]}``, or ``{'instance_info': ...}``; image:
@@ -215,8 +235,10 @@ def load_skeleton(
             array input.
 
     Returns:
-        SkeletonInput: The keypoints, ``(M, T, V, C)``.
+        SkeletonInput: The keypoints, ``(M, T, V, C)``, and the frame size
+        when a dict or ``.npz`` gives ``img_shape``.
     """
+    img_shape = None
     if isinstance(source, (str, Path)):
         path = str(source)
         if not osp.isfile(path):
@@ -242,6 +264,8 @@ def load_skeleton(
                              f'{ext!r}; use .npy, .npz or .json (MMPose)')
     if isinstance(source, dict):
         keypoint_score = source.get('keypoint_score', keypoint_score)
+        if source.get('img_shape') is not None:
+            img_shape = _check_img_shape(source['img_shape'])
         source = source['keypoint']
     if isinstance(source, (list, tuple)):
         keypoint = _stack_frames(source)
@@ -261,7 +285,7 @@ def load_skeleton(
             raise ValueError(
                 f'keypoint_score has shape {keypoint_score.shape}; expected '
                 f'(M, T, V) = {keypoint.shape[:3]} to match the keypoints')
-    return SkeletonInput(keypoint, keypoint_score)
+    return SkeletonInput(keypoint, keypoint_score, img_shape)
 
 
 def _test_pipeline_cfg(cfg: Config) -> list:
@@ -375,7 +399,8 @@ def prepare_skeleton(skeleton: SkeletonInput,
 
     Returns:
         SkeletonInput: Keypoints with ``keypoint`` and ``keypoint_score``
-        split so that the test pipeline yields the model's channels.
+        split so that the test pipeline yields the model's channels (and
+        the input's ``img_shape``).
 
     Raises:
         ValueError: Naming what the config expects and what was given.
@@ -431,12 +456,13 @@ def prepare_skeleton(skeleton: SkeletonInput,
             f'(C = {c}, shape {kp.shape}); use a 3D model')
     given = c + int(score is not None)
     if channels is None or given == channels:
-        return SkeletonInput(kp, score)
+        return replace(skeleton, keypoint=kp, keypoint_score=score)
     if given == channels + 1 and dim != 2:
         # A trailing score (e.g. 3D + confidence) the model does not take.
         if score is not None:
-            return SkeletonInput(kp, None)
-        return SkeletonInput(kp[..., :channels], None)
+            return replace(skeleton, keypoint=kp, keypoint_score=None)
+        return replace(
+            skeleton, keypoint=kp[..., :channels], keypoint_score=None)
     if given == channels - 1 and c == 2 and dim != 3:
         if missing_score == 'error':
             raise ValueError(
@@ -447,7 +473,10 @@ def prepare_skeleton(skeleton: SkeletonInput,
             warnings.warn(
                 'the keypoints have no score: every joint gets confidence 1 '
                 '(pass missing_score="ones" to say so, or keypoint_score)')
-        return SkeletonInput(kp, np.ones(kp.shape[:3], np.float32))
+        return replace(
+            skeleton,
+            keypoint=kp,
+            keypoint_score=np.ones(kp.shape[:3], np.float32))
     kinds = {2: '2D (x, y, score) or (x, y)', 3: '3D (x, y, z)'}
     wanted = kinds.get(dim, f'{channels} channels')
     raise ValueError(f'the config expects {channels} input channels per joint '
@@ -565,21 +594,64 @@ def _pose_sample(skeleton: SkeletonInput,
     return sample
 
 
+def _frame_size(
+    pipeline: Compose, img_shape: Optional[Tuple[int, int]]
+) -> Tuple[Optional[Tuple[int, int]], List[tuple]]:
+    """The ``img_shape`` of the sample, and the config sizes assumed.
+
+    Returns:
+        tuple: ``img_shape`` for the sample (None: leave the key out) and
+        the ``img_shape`` of each ``PreNormalize2D`` that then normalises
+        with its config's frame size (empty when a size is given).
+    """
+    from aclnet_mm.datasets.contract import MMACTION_CONTRACTS, get_contract
+    if img_shape is not None:
+        return _check_img_shape(img_shape), []
+    prenorm = MMACTION_CONTRACTS['PreNormalize2D']
+    assumed = []
+    for step in pipeline.transforms:
+        contract = get_contract(step)
+        if contract is prenorm:
+            # It falls back to its own img_shape when the sample has none.
+            assumed.append(tuple(step.img_shape))
+        elif contract is not None and 'img_shape' in contract.requires:
+            raise ValueError(
+                f"the test pipeline's {type(step).__name__} needs the frame "
+                'size, which the keypoints do not carry: pass img_shape=(h, '
+                'w) (CLI: --img-shape H W)')
+    return None, assumed
+
+
+def _warn_assumed_size(assumed: Sequence[tuple]) -> None:
+    """One warning for the config frame sizes a call fell back to."""
+    if not assumed:
+        return
+    sizes = ', '.join(f'(h, w) = {size}' for size in sorted(set(assumed)))
+    warnings.warn(
+        'no img_shape given: PreNormalize2D normalises the 2D pixels with '
+        f"the config's frame size {sizes}; pass img_shape=(h, w) (CLI: "
+        '--img-shape H W) if the keypoints come from frames of another size')
+
+
 def _predict(model: nn.Module,
              source: Any,
              keypoint_score,
-             img_shape,
+             img_shape: Optional[Tuple[int, int]],
              input_dim: Optional[int] = None,
-             missing_score: str = 'warn') -> np.ndarray:
+             missing_score: str = 'warn') -> Tuple[np.ndarray, List[tuple]]:
+    """Scores of every class, and the config frame sizes assumed."""
     cfg = model.cfg
     expect = model_expectations(cfg)
     skeleton = load_skeleton(source, keypoint_score)
     skeleton = prepare_skeleton(skeleton, expect, input_dim, missing_score)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     pipeline = Compose(_test_pipeline_cfg(cfg))
+    img_shape, assumed = _frame_size(
+        pipeline, img_shape if img_shape is not None else skeleton.img_shape)
     sample = _pose_sample(skeleton, img_shape, expect['compressed'])
     result = inference_recognizer(model, sample, pipeline)
-    return result.pred_score.detach().cpu().numpy().astype(np.float64)
+    scores = result.pred_score.detach().cpu().numpy().astype(np.float64)
+    return scores, assumed
 
 
 def _topk(scores: np.ndarray, topk: int,
@@ -599,7 +671,7 @@ def inference_skeleton(model: ModelLike,
                        keypoint_score: Optional[np.ndarray] = None,
                        topk: int = 5,
                        class_names: Optional[Sequence[str]] = None,
-                       img_shape: Tuple[int, int] = (1080, 1920),
+                       img_shape: Optional[Tuple[int, int]] = None,
                        device: Optional[str] = None,
                        input_dim: Optional[int] = None,
                        missing_score: str = 'warn') -> InferenceResult:
@@ -617,9 +689,13 @@ def inference_skeleton(model: ModelLike,
         class_names (Sequence[str], optional): Defaults to the config's
             ``class_names`` (a list or a text file, one name a line) or the
             test dataset's ``metainfo['classes']``.
-        img_shape (tuple[int, int]): ``(h, w)`` for pipelines that
-            normalise 2D pixels (``PreNormalize2D``). Defaults to
-            ``(1080, 1920)``.
+        img_shape (tuple[int, int], optional): ``(h, w)`` of the frames the
+            2D pixels come from, for pipelines that normalise them
+            (``PreNormalize2D``). Defaults to None: the input's own
+            ``img_shape`` (a dict or ``.npz`` may carry one; MMPose's JSON
+            does not), else the config's ``PreNormalize2D(img_shape=...)``
+            (MMAction2's default ``(1080, 1920)``), with a warning naming
+            that size.
         device (str, optional): Used when building from a config.
         input_dim (int, optional): 2 or 3, the coordinates of the input
             (see :func:`prepare_skeleton`). Defaults to None.
@@ -631,8 +707,9 @@ def inference_skeleton(model: ModelLike,
         InferenceResult: The top-k labels, names and scores.
     """
     model = _as_model(model, checkpoint, device)
-    scores = _predict(model, keypoints, keypoint_score, img_shape, input_dim,
-                      missing_score)
+    scores, assumed = _predict(model, keypoints, keypoint_score, img_shape,
+                               input_dim, missing_score)
+    _warn_assumed_size(assumed)
     names = class_names or _class_names(model, len(scores))
     return _topk(scores, topk, names)
 
@@ -644,7 +721,7 @@ def inference_skeleton_streams(models: Sequence[ModelLike],
                                keypoint_score: Optional[np.ndarray] = None,
                                topk: int = 5,
                                class_names: Optional[Sequence[str]] = None,
-                               img_shape: Tuple[int, int] = (1080, 1920),
+                               img_shape: Optional[Tuple[int, int]] = None,
                                device: Optional[str] = None,
                                input_dim: Optional[int] = None,
                                missing_score: str = 'warn') -> InferenceResult:
@@ -677,10 +754,13 @@ def inference_skeleton_streams(models: Sequence[ModelLike],
         _as_model(m, checkpoints[i] if checkpoints else None, device)
         for i, m in enumerate(models)
     ]
-    scores = [
-        _predict(m, keypoints, keypoint_score, img_shape, input_dim,
-                 missing_score)[None] for m in built
-    ]
+    scores, assumed = [], []
+    for m in built:
+        score, sizes = _predict(m, keypoints, keypoint_score, img_shape,
+                                input_dim, missing_score)
+        scores.append(score[None])
+        assumed += sizes
+    _warn_assumed_size(assumed)
     sizes = {s.shape[1] for s in scores}
     if len(sizes) > 1:
         raise ValueError(f'the streams disagree on the number of classes: '

@@ -17,8 +17,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ('a', 'b', 'c', 'd')
 
 
-def _config(feats=('j', ), layout='coco', dim=None) -> Config:
-    pipeline = []
+def _config(feats=('j', ), layout='coco', dim=None, head=()) -> Config:
+    pipeline = list(head)
     if dim == 3:
         pipeline.append(dict(type='PreNormalize3D'))
     elif dim == 2:
@@ -357,3 +357,73 @@ def test_coco_new_configs_take_coco_keypoints(config):
     xyz = rng.normal(size=(1, 30, 17, 3)).astype(np.float32)
     with pytest.raises(ValueError, match='expects 2D.*got 3D'):
         inference_skeleton(model, xyz)
+
+
+def test_frame_size_for_2d_normalisation(tmp_path, model):
+    """PreNormalize2D gets the given size, else the input's, else the
+    config's own (with a warning), never a silent 1080 x 1920."""
+    import warnings
+    torch.manual_seed(0)
+    cfg = _config(dim=2)
+    cfg.test_pipeline[0]['img_shape'] = (480, 640)
+    prenorm = init_recognizer(cfg, device='cpu')
+    kp, score = _sample()
+    kp = np.abs(kp) * 200
+    base = dict(
+        keypoint=kp,
+        keypoint_score=score,
+        total_frames=20,
+        start_index=0,
+        modality='Pose',
+        label=-1)
+    # PreNormalize2D writes into the keypoints: a copy each.
+    at_480 = _pipeline_scores(
+        prenorm, dict(base, keypoint=kp.copy(), img_shape=(480, 640)))
+    at_1080 = _pipeline_scores(
+        prenorm, dict(base, keypoint=kp.copy(), img_shape=(1080, 1920)))
+    assert not np.allclose(at_480, at_1080)
+    sample = dict(keypoint=kp, keypoint_score=score)
+    # No size anywhere: the config's, named in one warning.
+    with pytest.warns(UserWarning, match=r'no img_shape.*\(480, 640\)') as rec:
+        result = inference_skeleton(prenorm, sample)
+    assert len([w for w in rec if 'img_shape' in str(w.message)]) == 1
+    np.testing.assert_allclose(result.pred_score, at_480, rtol=1e-6)
+    with pytest.warns(UserWarning, match=r'no img_shape.*\(480, 640\)') as rec:
+        inference_skeleton_streams([prenorm, prenorm], sample)
+    assert len([w for w in rec if 'img_shape' in str(w.message)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        # A given size wins over the config's, silently.
+        result = inference_skeleton(prenorm, sample, img_shape=(1080, 1920))
+        np.testing.assert_allclose(result.pred_score, at_1080, rtol=1e-6)
+        # So does the input's own (a PoseDataset annotation, an .npz).
+        result = inference_skeleton(prenorm,
+                                    dict(sample, img_shape=(1080, 1920)))
+        np.testing.assert_allclose(result.pred_score, at_1080, rtol=1e-6)
+        np.savez(tmp_path / 'in.npz', img_shape=(1080, 1920), **sample)
+        result = inference_skeleton(prenorm, str(tmp_path / 'in.npz'))
+        np.testing.assert_allclose(result.pred_score, at_1080, rtol=1e-6)
+        # A pipeline that does not normalise pixels needs no size.
+        inference_skeleton(model, sample)
+    # The CLI's --img-shape.
+    prenorm.cfg.dump(str(tmp_path / 'p.py'))
+    torch.save(dict(state_dict=prenorm.state_dict()), tmp_path / 'p.pth')
+    np.savez(tmp_path / 'plain.npz', **sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        cli = infer_main([
+            str(tmp_path / 'p.py'),
+            str(tmp_path / 'p.pth'),
+            str(tmp_path / 'plain.npz'), '--img-shape', '1080', '1920',
+            '--device', 'cpu'
+        ])
+    np.testing.assert_allclose(cli.pred_score, at_1080, rtol=1e-6)
+    with pytest.raises(ValueError, match='img_shape must be.*got'):
+        inference_skeleton(prenorm, sample, img_shape=(0, 640))
+    with pytest.raises(ValueError, match='img_shape must be.*got'):
+        inference_skeleton(prenorm, dict(sample, img_shape=(480, )))
+    # A transform that needs the size and has no fallback: say so.
+    compact = init_recognizer(
+        _config(head=[dict(type='PoseCompact')]), device='cpu')
+    with pytest.raises(ValueError, match='PoseCompact needs the frame size'):
+        inference_skeleton(compact, sample)
