@@ -189,11 +189,18 @@ class SkeletonVideoRecognizer:
         self._img_shape = None
 
     def _model_input(self, keypoint: np.ndarray, score: np.ndarray) -> tuple:
-        """A person's pixel keypoints in the model's coordinates."""
+        """A person's pixel keypoints in the model's coordinates.
+
+        Returns:
+            tuple: ``keypoint``, ``score`` and ``valid``: False for an
+            ``'openpose_kit'`` pose without any detected limb, which the
+            kit's recorder dropped (it has no body size to scale by).
+        """
         if self.coordinates == 'openpose_kit':
-            keypoint, score, _ = normalize_openpose_kit(
+            keypoint, score, valid = normalize_openpose_kit(
                 keypoint, score, self.joint_score_thr)
-        return keypoint, score
+            return keypoint, score, bool(valid)
+        return keypoint, score, True
 
     def classify(self, windows: Sequence[PoseWindow]) -> List[InferenceResult]:
         """Run the recognizer on windows, in one batch.
@@ -248,9 +255,10 @@ class SkeletonVideoRecognizer:
             [m[0] for m in mapped], [m[1] for m in mapped])
         ready = []
         for track_id, (kp, score) in zip(ids, mapped):
-            model_kp, model_score = self._model_input(kp, score)
-            ready += self.windows.add(self._frame, track_id, model_kp,
-                                      model_score)
+            model_kp, model_score, valid = self._model_input(kp, score)
+            if valid:  # else skipped, as a missed detection (windows.py)
+                ready += self.windows.add(self._frame, track_id, model_kp,
+                                          model_score)
         self.windows.prune(self._frame)
         predictions = []
         if self.model is not None and ready:
