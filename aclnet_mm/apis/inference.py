@@ -168,8 +168,8 @@ def _stack_frames(frames: Sequence[Any]) -> np.ndarray:
     return out
 
 
-def _mmpose_frames(data: Any) -> List[List[dict]]:
-    """Instances per frame from any of MMPose's JSON outputs."""
+def _mmpose_frames(data: Any) -> List[Tuple[Any, List[dict]]]:
+    """``(frame_id, instances)`` per frame from MMPose's JSON outputs."""
     if isinstance(data, dict) and 'instance_info' in data:
         data = data['instance_info']  # demo/topdown_demo_with_mmdet.py
     if isinstance(data, dict) and 'instances' in data:
@@ -179,26 +179,142 @@ def _mmpose_frames(data: Any) -> List[List[dict]]:
                          "({'frame_id', 'instances'}) or of instances")
     if all(isinstance(d, dict) and 'instances' in d for d in data):
         data = sorted(data, key=lambda d: d.get('frame_id', 0))
-        return [list(d['instances']) for d in data]
+        return [(d.get('frame_id', t), list(d['instances']))
+                for t, d in enumerate(data)]
     if all(isinstance(d, dict) and 'keypoints' in d for d in data):
-        return [data]  # MMPoseInferencer on one image
+        return [(0, data)]  # MMPoseInferencer on one image
     raise ValueError('not an MMPose result: every entry must have '
                      "'instances' (video) or 'keypoints' (image)")
 
 
-def _from_mmpose(data: Any) -> SkeletonInput:
+def _instance_box(instance: dict, keypoint: np.ndarray) -> np.ndarray:
+    """An instance's ``x1, y1, x2, y2`` box, else its keypoints' extent."""
+    # MMPose writes [x1, y1, x2, y2] or a list holding one.
+    box = np.asarray(instance.get('bbox', ()), np.float32).reshape(-1)
+    if box.size == 4:
+        return box
+    return np.concatenate([keypoint[:, :2].min(0), keypoint[:, :2].max(0)])
+
+
+def _instance_tracks(frames: List[Tuple[Any, List[dict]]],
+                     coords: List[List[np.ndarray]],
+                     scores: List[List[np.ndarray]], where: str) -> List[list]:
+    """A track key for each instance of each frame (see _from_mmpose)."""
+    if any('track_id' in i for _, insts in frames for i in insts):
+        tracks = []
+        for frame_id, instances in frames:
+            keys = []
+            for k, inst in enumerate(instances):
+                key = inst.get('track_id')
+                if not isinstance(key, (int, str)):
+                    raise ValueError(
+                        f'{where}frame {frame_id}, instance {k}: track_id '
+                        f'must be an int or a str, got {key!r} (other '
+                        'instances have one: give every instance one, or '
+                        'none)')
+                if key in keys:
+                    raise ValueError(f'{where}frame {frame_id}: two '
+                                     f'instances have track_id {key!r}')
+                keys.append(key)
+            tracks.append(keys)
+        return tracks
+    if max(len(instances) for _, instances in frames) <= 1:
+        return [[0] * len(instances) for _, instances in frames]
+    # Import here: the video package imports this module.
+    from .video.tracker import PoseTracker
+    tracker = PoseTracker()
+    tracks = []
+    for (_, instances), kps, scs in zip(frames, coords, scores):
+        boxes = [_instance_box(i, kp) for i, kp in zip(instances, kps)]
+        tracks.append(
+            tracker.update(
+                np.array(boxes, np.float32).reshape(-1, 4),
+                [kp[:, :2] for kp in kps], scs))
+    return tracks
+
+
+def _pack_tracks(tracks: List[list],
+                 scores: List[List[np.ndarray]]) -> Tuple[List[list], int]:
+    """The person slot of each instance: one track keeps one slot.
+
+    Tracks that never share a frame share a slot (first fit in order of
+    appearance, which needs the fewest slots); the slot with the highest
+    summed score comes first, as FormatGCNInput keeps the first
+    ``num_person``.
+    """
+    spans: Dict[Any, list] = {}  # track -> [first frame, last, score]
+    for t, keys in enumerate(tracks):
+        for key, score in zip(keys, scores[t]):
+            span = spans.setdefault(key, [t, t, 0.0])
+            span[1] = t
+            span[2] += float(score.sum())
+    ends, weights, slot_of = [], [], {}
+    for key, (first, last, weight) in spans.items():  # by first frame
+        free = [s for s, end in enumerate(ends) if end < first]
+        slot = free[0] if free else len(ends)
+        if not free:
+            ends.append(last)
+            weights.append(0.0)
+        ends[slot] = last
+        weights[slot] += weight
+        slot_of[key] = slot
+    rank = {
+        slot: r
+        for r, slot in enumerate(
+            sorted(range(len(ends)), key=lambda s: -weights[s]))
+    }
+    return [[rank[slot_of[key]] for key in keys] for keys in tracks], len(ends)
+
+
+def _from_mmpose(data: Any, where: str = '') -> SkeletonInput:
+    """Keypoints from MMPose's JSON output, one person slot per track.
+
+    Instances that carry a ``track_id`` (a pose tracker's output) keep
+    their track. Without ids, frames with more than one instance are
+    linked frame to frame by :class:`~aclnet_mm.apis.video.tracker.
+    PoseTracker` (box overlap and keypoint distance, as in the video
+    demo), so two people keep their slots when MMPose lists them in
+    another order; with at most one instance a frame, it is slot 0. See
+    :func:`_pack_tracks` for how tracks become slots.
+    """
     frames = _mmpose_frames(data)
     coords, scores = [], []
-    for instances in frames:
-        kps = [np.asarray(i['keypoints'], np.float32) for i in instances]
-        coords.append(np.stack(kps) if kps else np.zeros((0, 0, 0)))
-        scs = [
-            np.asarray(
-                i.get('keypoint_scores', np.ones(len(i['keypoints']))),
-                np.float32) for i in instances
-        ]
-        scores.append(np.stack(scs)[..., None] if scs else np.zeros((0, 0, 1)))
-    return SkeletonInput(_stack_frames(coords), _stack_frames(scores)[..., 0])
+    for frame_id, instances in frames:
+        kps, scs = [], []
+        for k, inst in enumerate(instances):
+            what = f'{where}frame {frame_id}, instance {k}'
+            if not isinstance(inst, dict) or 'keypoints' not in inst:
+                raise ValueError(f'{what}: no "keypoints"')
+            kp = np.asarray(inst['keypoints'], np.float32)
+            if kp.ndim != 2 or not kp.size:
+                raise ValueError(f'{what}: "keypoints" must be (V, C), got '
+                                 f'shape {kp.shape}')
+            sc = np.asarray(
+                inst.get('keypoint_scores', np.ones(len(kp))), np.float32)
+            if sc.shape != kp.shape[:1]:
+                raise ValueError(f'{what}: {len(kp)} keypoints but '
+                                 f'"keypoint_scores" of shape {sc.shape}')
+            kps.append(kp)
+            scs.append(sc)
+        coords.append(kps)
+        scores.append(scs)
+    shapes = {kp.shape for kps in coords for kp in kps}
+    if len(shapes) > 1:
+        raise ValueError(f'{where}instances disagree on the (V, C) of '
+                         f'their keypoints: {sorted(shapes)}')
+    if not shapes:  # nobody in any frame
+        return SkeletonInput(
+            np.zeros((0, len(frames), 0, 0), np.float32),
+            np.zeros((0, len(frames), 0), np.float32))
+    slots, num_slots = _pack_tracks(
+        _instance_tracks(frames, coords, scores, where), scores)
+    keypoint = np.zeros((num_slots, len(frames)) + shapes.pop(), np.float32)
+    keypoint_score = np.zeros(keypoint.shape[:3], np.float32)
+    for t, frame_slots in enumerate(slots):
+        for k, slot in enumerate(frame_slots):
+            keypoint[slot, t] = coords[t][k]
+            keypoint_score[slot, t] = scores[t][k]
+    return SkeletonInput(keypoint, keypoint_score)
 
 
 def _check_img_shape(img_shape: Any) -> Tuple[int, int]:
@@ -230,7 +346,11 @@ def load_skeleton(
               file in MMPose's output format (video: a list of
               ``{'frame_id', 'instances': [{'keypoints',
               'keypoint_scores'}]}``, or ``{'instance_info': ...}``; image:
-              a list of instances).
+              a list of instances). Each person keeps one slot ``m``:
+              instances with a ``track_id`` follow it; without ids, frames
+              holding several instances are linked by the video demo's
+              ``PoseTracker`` (box overlap, keypoint distance), not by
+              their order in the file.
         keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores for an
             array input.
 
@@ -258,7 +378,7 @@ def load_skeleton(
                         f'optionally "keypoint_score"), got {npz.files}')
         elif ext == '.json':
             with open(path) as f:
-                return _from_mmpose(json.load(f))
+                return _from_mmpose(json.load(f), f'{path}: ')
         else:
             raise ValueError(f'{path}: unsupported skeleton file type '
                              f'{ext!r}; use .npy, .npz or .json (MMPose)')

@@ -427,3 +427,89 @@ def test_frame_size_for_2d_normalisation(tmp_path, model):
         _config(head=[dict(type='PoseCompact')]), device='cpu')
     with pytest.raises(ValueError, match='PoseCompact needs the frame size'):
         inference_skeleton(compact, sample)
+
+
+def _walkers(num_frames=12):
+    """Two people walking towards each other: (2, T, 4, 2) keypoints."""
+    shape = np.array([[0, 0], [10, 0], [0, 80], [10, 80]], np.float32)
+    kp = np.zeros((2, num_frames, 4, 2), np.float32)
+    for t in range(num_frames):
+        kp[0, t] = shape + [20 + 4 * t, 50]
+        kp[1, t] = shape + [200 - 4 * t, 60]
+    return kp
+
+
+def _mmpose_json(path, kp, score, order, track_ids=None):
+    """MMPose's video output listing person ``order[t]`` first in frame
+    t; a track_id for each person when given."""
+    frames = []
+    for t, first in enumerate(order):
+        instances = []
+        for m in (first, 1 - first):
+            inst = dict(
+                keypoints=kp[m, t].tolist(),
+                keypoint_scores=score[m, t].tolist())
+            if track_ids is not None:
+                inst['track_id'] = track_ids[m]
+            instances.append(inst)
+        frames.append(dict(frame_id=t, instances=instances))
+    path.write_text(json.dumps(frames))
+    return str(path)
+
+
+def test_mmpose_people_keep_their_slots(tmp_path):
+    """Slots follow people, not the order MMPose lists them in."""
+    kp = _walkers()
+    score = np.full(kp.shape[:3], 0.9, np.float32)
+    score[1] = 0.8  # person 0 is the surer one: slot 0
+    order = [1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0, 1]
+    # No track ids: linked by the tracker.
+    s = load_skeleton(_mmpose_json(tmp_path / 'a.json', kp, score, order))
+    np.testing.assert_array_equal(s.keypoint, kp)
+    np.testing.assert_array_equal(s.keypoint_score, score)
+    # Track ids are followed as given (here against the geometry: the
+    # ids say the two swap places from frame 6 on).
+    swapped = kp.copy()
+    swapped[:, 6:] = kp[::-1, 6:]
+    s = load_skeleton(
+        _mmpose_json(tmp_path / 'b.json', swapped, score, order, ['x', 7]))
+    np.testing.assert_array_equal(s.keypoint, swapped)
+
+
+def test_mmpose_tracks_share_free_slots(tmp_path):
+    """Tracks that never meet share a slot, so FormatGCNInput's
+    num_person keeps everyone; ids that cannot be tracks are refused."""
+    kp = _walkers(6)
+    frames = []
+    # Track 5 in frames 0-2, track 9 in frames 3-5, track 2 throughout.
+    for t in range(6):
+        instances = [
+            dict(keypoints=kp[0, t].tolist(), track_id=5 if t < 3 else 9),
+            dict(keypoints=kp[1, t].tolist(), track_id=2)
+        ]
+        frames.append(dict(frame_id=t, instances=instances))
+    (tmp_path / 'c.json').write_text(json.dumps(frames))
+    s = load_skeleton(str(tmp_path / 'c.json'))
+    assert s.keypoint.shape == (2, 6, 4, 2)
+    np.testing.assert_array_equal(s.keypoint, kp)
+    frames[4]['instances'][1]['track_id'] = 9
+    (tmp_path / 'd.json').write_text(json.dumps(frames))
+    with pytest.raises(
+            ValueError,
+            match=r'd\.json: frame 4: two instances '
+            'have track_id 9'):
+        load_skeleton(str(tmp_path / 'd.json'))
+    del frames[4]['instances'][1]['track_id']
+    (tmp_path / 'e.json').write_text(json.dumps(frames))
+    with pytest.raises(
+            ValueError, match=r'e\.json: frame 4, instance 1: '
+            'track_id must be'):
+        load_skeleton(str(tmp_path / 'e.json'))
+    frames[4]['instances'][1] = dict(
+        keypoints=[[0, 0]] * 4, track_id=2, keypoint_scores=[1, 1])
+    (tmp_path / 'f.json').write_text(json.dumps(frames))
+    with pytest.raises(
+            ValueError,
+            match=r'f\.json: frame 4, instance 1: 4 '
+            'keypoints but "keypoint_scores" of shape'):
+        load_skeleton(str(tmp_path / 'f.json'))
