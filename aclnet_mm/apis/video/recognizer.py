@@ -18,6 +18,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from aclnet_mm.datasets.contract import pipeline_expectations
 from ..inference import (InferenceResult, SkeletonInput, _class_names,
                          _pose_sample, _test_pipeline_cfg, _topk,
                          model_expectations, prepare_skeleton)
@@ -91,12 +92,13 @@ class _Timing:
 
 
 def clip_length(pipeline: Sequence[dict]) -> Optional[int]:
-    """``clip_len`` of the pipeline's frame sampler, if it has one."""
-    for step in pipeline:
-        if isinstance(step, dict) and step.get('type') in (
-                'UniformSampleFrames', 'SampleFrames', 'UniformSample'):
-            return step.get('clip_len')
-    return None
+    """``clip_len`` of the pipeline's frame sampler, if it has one.
+
+    Read through the transforms' contracts, so every sampler that declares
+    its clip length counts (``UniformSampleFrames``, ``PysklUniformSample``,
+    ``SkeletonFirstFrames``, ...), as in the validator.
+    """
+    return pipeline_expectations(pipeline)['clip_len']
 
 
 class SkeletonVideoRecognizer:
@@ -162,7 +164,8 @@ class SkeletonVideoRecognizer:
             window = 24  # poses are tracked but never classified
         if window is None:
             raise ValueError('the window length is not in the config (no '
-                             'UniformSampleFrames clip_len): give window')
+                             'frame sampler with a clip_len in its test '
+                             'pipeline): give window')
         self.window = window
         stride = stride or max(1, window // 4)
         self.windows = SlidingWindows(window, stride, max_idle=window)

@@ -43,6 +43,10 @@ def test_settings_from_config(model):
     assert rec.coordinates == 'openpose_kit'
     assert clip_length([dict(type='UniformSampleFrames', clip_len=48)]) == 48
     assert clip_length([dict(type='PoseDecode')]) is None
+    # Every sampler that declares its clip length in its contract.
+    assert clip_length([dict(type='UniformSample', clip_len=16)]) == 16
+    assert clip_length([dict(type='PysklUniformSample', clip_len=100)]) == 100
+    assert clip_length([dict(type='SkeletonFirstFrames', clip_len=24)]) == 24
     with pytest.raises(ValueError, match='unknown coordinates'):
         SkeletonVideoRecognizer(model, None, coordinates='metres')
     with pytest.raises(ValueError, match='maps poses to'):
@@ -141,3 +145,31 @@ def test_openpose_kit_skips_poses_without_a_limb(model):
     for win in windows:
         assert (np.abs(win.keypoint).sum(axis=(1, 2)) > 0).all()
         assert (win.keypoint_score.max(axis=1) > 0).all()
+
+
+def test_window_from_paper_protocol_and_ascal_samplers():
+    """PysklUniformSample (paper protocol) and SkeletonFirstFrames (AS-CAL)
+    give the window, as UniformSampleFrames does."""
+    from mmengine.config import Config
+    paper = Config.fromfile(
+        osp.join(
+            ROOT, 'configs', 'aclnet', 'paper_protocol',
+            'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-paper-protocol-'
+            'keypoint-2d.py'))
+    ascal = Config.fromfile(
+        osp.join(
+            ROOT, 'configs', 'ascal', 'ascal-linear_lstm_1xb32-u24-90e_'
+            'body25-embedded-keypoint-2d.py'))
+    for cfg, clip_len in ((paper, 100), (ascal, 24)):
+        pipeline = cfg.test_dataloader.dataset.pipeline
+        assert clip_length(pipeline) == clip_len
+    torch.manual_seed(0)
+    narrow = dict(
+        model=dict(
+            backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
+    model = init_recognizer(paper, None, device='cpu', cfg_options=narrow)
+    rec = SkeletonVideoRecognizer(model, None)
+    assert rec.window == 100 and rec.layout == 'coco'
+    rec = SkeletonVideoRecognizer(
+        init_recognizer(ascal, None, device='cpu'), None)
+    assert rec.window == 24 and rec.layout == 'openpose_body25'
