@@ -9,8 +9,12 @@ Examples::
         --streams B.py b.pth JM.py jm.pth BM.py bm.pth --weights 2 2 1 1
 
 The input is a ``.npy`` (M, T, V, C) array, an ``.npz`` with ``keypoint``
-(and ``keypoint_score``) or MMPose's JSON output. The top-k classes are
-printed, one per line, and written as JSON with ``--out``.
+(and ``keypoint_score``, ``img_shape``) or MMPose's JSON output. The top-k
+classes are printed, one per line, and written as JSON with ``--out``.
+
+Models whose pipeline normalises 2D pixels (``PreNormalize2D``) need the
+frame size: ``--img-shape H W``. Without it (and without ``img_shape`` in an
+``.npz``; MMPose's JSON has none) the config's size is used, with a warning.
 """
 import argparse
 import json
@@ -54,6 +58,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='warn',
         help='2D input without scores: confidence 1 with a warning (warn), '
         'silently (ones), or refuse (error)')
+    parser.add_argument(
+        '--img-shape',
+        nargs=2,
+        type=int,
+        metavar=('H', 'W'),
+        help='height and width of the frames the 2D pixels come from, for '
+        "models that normalise them (PreNormalize2D); default: the input's "
+        "img_shape (.npz), else the config's, with a warning")
     parser.add_argument('--device', help='default: cuda:0 if any, else cpu')
     parser.add_argument('--out', help='write the result as JSON here')
     args = parser.parse_args(argv)
@@ -88,6 +100,7 @@ def main(argv: Optional[Sequence[str]] = None) -> InferenceResult:
             args.input,
             weights=args.weights,
             topk=args.topk,
+            img_shape=args.img_shape,
             input_dim=args.input_dim,
             missing_score=args.missing_score)
     else:
@@ -97,6 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> InferenceResult:
             model,
             args.input,
             topk=args.topk,
+            img_shape=args.img_shape,
             input_dim=args.input_dim,
             missing_score=args.missing_score)
     print(format_result(result))

@@ -6,6 +6,12 @@ from its config and :func:`inference_skeleton` runs the config's own test
 pipeline (``GenSkeFeat``, ``UniformSampleFrames``, ...) on a sample made from
 the keypoints, exactly as ``PoseDataset`` would have built it.
 
+A pipeline with ``PreNormalize2D`` scales pixels by the frame size: give it
+as ``img_shape=(h, w)`` (CLI: ``--img-shape H W``) unless the input carries
+it (a PoseDataset-style dict or ``.npz`` with ``img_shape``); without any,
+the config's ``PreNormalize2D(img_shape=...)`` applies, with a warning.
+MMPose's JSON output holds no frame size.
+
 Example::
 
     >>> from aclnet_mm.apis import inference_skeleton, init_recognizer
@@ -16,7 +22,7 @@ Example::
 import json
 import os.path as osp
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -52,9 +58,12 @@ class SkeletonInput:
     Attributes:
         keypoint (np.ndarray): ``(M, T, V, C)`` coordinates, C = 2 or 3.
         keypoint_score (np.ndarray, optional): ``(M, T, V)`` confidences.
+        img_shape (tuple[int, int], optional): ``(h, w)`` of the frames the
+            pixels come from, when the input says.
     """
     keypoint: np.ndarray
     keypoint_score: Optional[np.ndarray] = None
+    img_shape: Optional[Tuple[int, int]] = None
 
     @property
     def channels(self) -> int:
@@ -158,8 +167,8 @@ def _stack_frames(frames: Sequence[Any]) -> np.ndarray:
     return out
 
 
-def _mmpose_frames(data: Any) -> List[List[dict]]:
-    """Instances per frame from any of MMPose's JSON outputs."""
+def _mmpose_frames(data: Any) -> List[Tuple[Any, List[dict]]]:
+    """``(frame_id, instances)`` per frame from MMPose's JSON outputs."""
     if isinstance(data, dict) and 'instance_info' in data:
         data = data['instance_info']  # demo/topdown_demo_with_mmdet.py
     if isinstance(data, dict) and 'instances' in data:
@@ -169,26 +178,152 @@ def _mmpose_frames(data: Any) -> List[List[dict]]:
                          "({'frame_id', 'instances'}) or of instances")
     if all(isinstance(d, dict) and 'instances' in d for d in data):
         data = sorted(data, key=lambda d: d.get('frame_id', 0))
-        return [list(d['instances']) for d in data]
+        return [(d.get('frame_id', t), list(d['instances']))
+                for t, d in enumerate(data)]
     if all(isinstance(d, dict) and 'keypoints' in d for d in data):
-        return [data]  # MMPoseInferencer on one image
+        return [(0, data)]  # MMPoseInferencer on one image
     raise ValueError('not an MMPose result: every entry must have '
                      "'instances' (video) or 'keypoints' (image)")
 
 
-def _from_mmpose(data: Any) -> SkeletonInput:
+def _instance_box(instance: dict, keypoint: np.ndarray) -> np.ndarray:
+    """An instance's ``x1, y1, x2, y2`` box, else its keypoints' extent."""
+    # MMPose writes [x1, y1, x2, y2] or a list holding one.
+    box = np.asarray(instance.get('bbox', ()), np.float32).reshape(-1)
+    if box.size == 4:
+        return box
+    return np.concatenate([keypoint[:, :2].min(0), keypoint[:, :2].max(0)])
+
+
+def _instance_tracks(frames: List[Tuple[Any, List[dict]]],
+                     coords: List[List[np.ndarray]],
+                     scores: List[List[np.ndarray]], where: str) -> List[list]:
+    """A track key for each instance of each frame (see _from_mmpose)."""
+    if any('track_id' in i for _, insts in frames for i in insts):
+        tracks = []
+        for frame_id, instances in frames:
+            keys = []
+            for k, inst in enumerate(instances):
+                key = inst.get('track_id')
+                if not isinstance(key, (int, str)):
+                    raise ValueError(
+                        f'{where}frame {frame_id}, instance {k}: track_id '
+                        f'must be an int or a str, got {key!r} (other '
+                        'instances have one: give every instance one, or '
+                        'none)')
+                if key in keys:
+                    raise ValueError(f'{where}frame {frame_id}: two '
+                                     f'instances have track_id {key!r}')
+                keys.append(key)
+            tracks.append(keys)
+        return tracks
+    if max(len(instances) for _, instances in frames) <= 1:
+        return [[0] * len(instances) for _, instances in frames]
+    # Import here: the video package imports this module.
+    from .video.tracker import PoseTracker
+    tracker = PoseTracker()
+    tracks = []
+    for (_, instances), kps, scs in zip(frames, coords, scores):
+        boxes = [_instance_box(i, kp) for i, kp in zip(instances, kps)]
+        tracks.append(
+            tracker.update(
+                np.array(boxes, np.float32).reshape(-1, 4),
+                [kp[:, :2] for kp in kps], scs))
+    return tracks
+
+
+def _pack_tracks(tracks: List[list],
+                 scores: List[List[np.ndarray]]) -> Tuple[List[list], int]:
+    """The person slot of each instance: one track keeps one slot.
+
+    Tracks that never share a frame share a slot (first fit in order of
+    appearance, which needs the fewest slots); the slot with the highest
+    summed score comes first, as FormatGCNInput keeps the first
+    ``num_person``.
+    """
+    spans: Dict[Any, list] = {}  # track -> [first frame, last, score]
+    for t, keys in enumerate(tracks):
+        for key, score in zip(keys, scores[t]):
+            span = spans.setdefault(key, [t, t, 0.0])
+            span[1] = t
+            span[2] += float(score.sum())
+    ends, weights, slot_of = [], [], {}
+    for key, (first, last, weight) in spans.items():  # by first frame
+        free = [s for s, end in enumerate(ends) if end < first]
+        slot = free[0] if free else len(ends)
+        if not free:
+            ends.append(last)
+            weights.append(0.0)
+        ends[slot] = last
+        weights[slot] += weight
+        slot_of[key] = slot
+    rank = {
+        slot: r
+        for r, slot in enumerate(
+            sorted(range(len(ends)), key=lambda s: -weights[s]))
+    }
+    return [[rank[slot_of[key]] for key in keys] for keys in tracks], len(ends)
+
+
+def _from_mmpose(data: Any, where: str = '') -> SkeletonInput:
+    """Keypoints from MMPose's JSON output, one person slot per track.
+
+    Instances that carry a ``track_id`` (a pose tracker's output) keep
+    their track. Without ids, frames with more than one instance are
+    linked frame to frame by :class:`~aclnet_mm.apis.video.tracker.
+    PoseTracker` (box overlap and keypoint distance, as in the video
+    demo), so two people keep their slots when MMPose lists them in
+    another order; with at most one instance a frame, it is slot 0. See
+    :func:`_pack_tracks` for how tracks become slots.
+    """
     frames = _mmpose_frames(data)
     coords, scores = [], []
-    for instances in frames:
-        kps = [np.asarray(i['keypoints'], np.float32) for i in instances]
-        coords.append(np.stack(kps) if kps else np.zeros((0, 0, 0)))
-        scs = [
-            np.asarray(
-                i.get('keypoint_scores', np.ones(len(i['keypoints']))),
-                np.float32) for i in instances
-        ]
-        scores.append(np.stack(scs)[..., None] if scs else np.zeros((0, 0, 1)))
-    return SkeletonInput(_stack_frames(coords), _stack_frames(scores)[..., 0])
+    for frame_id, instances in frames:
+        kps, scs = [], []
+        for k, inst in enumerate(instances):
+            what = f'{where}frame {frame_id}, instance {k}'
+            if not isinstance(inst, dict) or 'keypoints' not in inst:
+                raise ValueError(f'{what}: no "keypoints"')
+            kp = np.asarray(inst['keypoints'], np.float32)
+            if kp.ndim != 2 or not kp.size:
+                raise ValueError(f'{what}: "keypoints" must be (V, C), got '
+                                 f'shape {kp.shape}')
+            sc = np.asarray(
+                inst.get('keypoint_scores', np.ones(len(kp))), np.float32)
+            if sc.shape != kp.shape[:1]:
+                raise ValueError(f'{what}: {len(kp)} keypoints but '
+                                 f'"keypoint_scores" of shape {sc.shape}')
+            kps.append(kp)
+            scs.append(sc)
+        coords.append(kps)
+        scores.append(scs)
+    shapes = {kp.shape for kps in coords for kp in kps}
+    if len(shapes) > 1:
+        raise ValueError(f'{where}instances disagree on the (V, C) of '
+                         f'their keypoints: {sorted(shapes)}')
+    if not shapes:  # nobody in any frame
+        return SkeletonInput(
+            np.zeros((0, len(frames), 0, 0), np.float32),
+            np.zeros((0, len(frames), 0), np.float32))
+    slots, num_slots = _pack_tracks(
+        _instance_tracks(frames, coords, scores, where), scores)
+    keypoint = np.zeros((num_slots, len(frames)) + shapes.pop(), np.float32)
+    keypoint_score = np.zeros(keypoint.shape[:3], np.float32)
+    for t, frame_slots in enumerate(slots):
+        for k, slot in enumerate(frame_slots):
+            keypoint[slot, t] = coords[t][k]
+            keypoint_score[slot, t] = scores[t][k]
+    return SkeletonInput(keypoint, keypoint_score)
+
+
+def _check_img_shape(img_shape: Any) -> Tuple[int, int]:
+    """``(h, w)`` as two positive ints, or a ValueError saying what it is."""
+    shape = np.asarray(img_shape)
+    if shape.shape != (2, ) or not np.issubdtype(shape.dtype, np.number) \
+            or not np.all(np.mod(shape, 1) == 0) or not np.all(shape > 0):
+        raise ValueError('img_shape must be the frame size (h, w), two '
+                         f'positive integers, got {img_shape!r}')
+    return int(shape[0]), int(shape[1])
 
 
 def load_skeleton(
@@ -202,20 +337,27 @@ def load_skeleton(
             - an array ``(M, T, V, C)`` (or ``(T, V, C)`` for one person);
               the last channel may be a score (see :func:`prepare_skeleton`);
             - a list of per-frame ``(V, C)`` / ``(M, V, C)`` arrays;
-            - a ``dict`` with ``keypoint`` (and ``keypoint_score``), as in a
-              PoseDataset annotation;
+            - a ``dict`` with ``keypoint`` (and ``keypoint_score``,
+              ``img_shape``), as in a PoseDataset annotation;
             - a ``.npy`` file (an array), ``.npz`` file (``keypoint`` and
-              optional ``keypoint_score``, or a single array), or ``.json``
+              optional ``keypoint_score`` and ``img_shape``, or a single
+              array), or ``.json``
               file in MMPose's output format (video: a list of
               ``{'frame_id', 'instances': [{'keypoints',
               'keypoint_scores'}]}``, or ``{'instance_info': ...}``; image:
-              a list of instances).
+              a list of instances). Each person keeps one slot ``m``:
+              instances with a ``track_id`` follow it; without ids, frames
+              holding several instances are linked by the video demo's
+              ``PoseTracker`` (box overlap, keypoint distance), not by
+              their order in the file.
         keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores for an
             array input.
 
     Returns:
-        SkeletonInput: The keypoints, ``(M, T, V, C)``.
+        SkeletonInput: The keypoints, ``(M, T, V, C)``, and the frame size
+        when a dict or ``.npz`` gives ``img_shape``.
     """
+    img_shape = None
     if isinstance(source, (str, Path)):
         path = str(source)
         if not osp.isfile(path):
@@ -235,12 +377,14 @@ def load_skeleton(
                         f'optionally "keypoint_score"), got {npz.files}')
         elif ext == '.json':
             with open(path) as f:
-                return _from_mmpose(json.load(f))
+                return _from_mmpose(json.load(f), f'{path}: ')
         else:
             raise ValueError(f'{path}: unsupported skeleton file type '
                              f'{ext!r}; use .npy, .npz or .json (MMPose)')
     if isinstance(source, dict):
         keypoint_score = source.get('keypoint_score', keypoint_score)
+        if source.get('img_shape') is not None:
+            img_shape = _check_img_shape(source['img_shape'])
         source = source['keypoint']
     if isinstance(source, (list, tuple)):
         keypoint = _stack_frames(source)
@@ -260,7 +404,7 @@ def load_skeleton(
             raise ValueError(
                 f'keypoint_score has shape {keypoint_score.shape}; expected '
                 f'(M, T, V) = {keypoint.shape[:3]} to match the keypoints')
-    return SkeletonInput(keypoint, keypoint_score)
+    return SkeletonInput(keypoint, keypoint_score, img_shape)
 
 
 def _test_pipeline_cfg(cfg: Config) -> list:
@@ -269,27 +413,49 @@ def _test_pipeline_cfg(cfg: Config) -> list:
     return cfg.test_dataloader.dataset.pipeline
 
 
+def _takes_compressed(pipeline: Sequence) -> bool:
+    """Whether a pipeline starts from MMAction2's compressed annotation.
+
+    ``DecompressPose`` (found by its class, as the contracts are) reads one
+    ``(V, 3)`` row per person and frame with ``frame_inds``, the form of
+    the Kinetics-400 skeletons, instead of ``(M, T, V, C)`` arrays.
+    """
+    from aclnet_mm.datasets.contract import MMACTION_CONTRACTS, get_contract
+    decompress = MMACTION_CONTRACTS['DecompressPose']
+    return any(get_contract(step) is decompress for step in pipeline or ())
+
+
 def model_expectations(cfg: Config) -> Dict[str, Any]:
     """What a config's test pipeline and backbone expect of one sample.
+
+    The joints are those the test pipeline takes in: a transform that
+    changes them (``CocoToCocoNew``: 17 COCO joints in, the 20 of
+    ``'coco_new'`` out) names the layout of the data, else the backbone's
+    ``graph_cfg`` does.
 
     Args:
         cfg (Config): The model's config.
 
     Returns:
         dict: ``layout`` (name or dict, may be None), ``num_joints``,
-        ``in_channels`` (per joint and feature stream, may be None) and
-        ``dim`` (2, 3 or None when the pipeline does not say).
+        ``in_channels`` (per joint and feature stream, may be None),
+        ``dim`` (2, 3 or None when neither the pipeline nor the test
+        dataset says) and ``compressed`` (True when the pipeline starts
+        with ``DecompressPose``).
     """
     # Reuse the validator's reading of configs, so both agree.
     from aclnet_mm.datasets.contract import pipeline_expectations
     from aclnet_mm.datasets.validation import default_in_channels
     backbone = cfg.model.get('backbone') or {}
-    pipe = pipeline_expectations(_test_pipeline_cfg(cfg))
+    pipeline = _test_pipeline_cfg(cfg)
+    pipe = pipeline_expectations(pipeline)
     if pipe['dim'] is None:
         # Pipelines without PreNormalize2D/3D: the dataset may declare it.
         dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
         pipe['dim'] = dataset.get('dim')
-    layout = (backbone.get('graph_cfg') or {}).get('layout')
+    layout = pipe['data_layout']
+    if layout is None:
+        layout = (backbone.get('graph_cfg') or {}).get('layout')
     if layout is None:
         layout = pipe['ske_dataset']
     try:
@@ -304,7 +470,8 @@ def model_expectations(cfg: Config) -> Dict[str, Any]:
         layout=layout,
         num_joints=num_joints,
         in_channels=in_channels,
-        dim=pipe['dim'])
+        dim=pipe['dim'],
+        compressed=_takes_compressed(pipeline))
 
 
 def _joint_hint(num_joints: int) -> str:
@@ -351,7 +518,8 @@ def prepare_skeleton(skeleton: SkeletonInput,
 
     Returns:
         SkeletonInput: Keypoints with ``keypoint`` and ``keypoint_score``
-        split so that the test pipeline yields the model's channels.
+        split so that the test pipeline yields the model's channels (and
+        the input's ``img_shape``).
 
     Raises:
         ValueError: Naming what the config expects and what was given.
@@ -407,12 +575,13 @@ def prepare_skeleton(skeleton: SkeletonInput,
             f'(C = {c}, shape {kp.shape}); use a 3D model')
     given = c + int(score is not None)
     if channels is None or given == channels:
-        return SkeletonInput(kp, score)
+        return replace(skeleton, keypoint=kp, keypoint_score=score)
     if given == channels + 1 and dim != 2:
         # A trailing score (e.g. 3D + confidence) the model does not take.
         if score is not None:
-            return SkeletonInput(kp, None)
-        return SkeletonInput(kp[..., :channels], None)
+            return replace(skeleton, keypoint=kp, keypoint_score=None)
+        return replace(
+            skeleton, keypoint=kp[..., :channels], keypoint_score=None)
     if given == channels - 1 and c == 2 and dim != 3:
         if missing_score == 'error':
             raise ValueError(
@@ -423,7 +592,10 @@ def prepare_skeleton(skeleton: SkeletonInput,
             warnings.warn(
                 'the keypoints have no score: every joint gets confidence 1 '
                 '(pass missing_score="ones" to say so, or keypoint_score)')
-        return SkeletonInput(kp, np.ones(kp.shape[:3], np.float32))
+        return replace(
+            skeleton,
+            keypoint=kp,
+            keypoint_score=np.ones(kp.shape[:3], np.float32))
     kinds = {2: '2D (x, y, score) or (x, y)', 3: '3D (x, y, z)'}
     wanted = kinds.get(dim, f'{channels} channels')
     raise ValueError(f'the config expects {channels} input channels per joint '
@@ -485,35 +657,120 @@ def _as_model(model: ModelLike, checkpoint: Optional[str],
     return init_recognizer(model, checkpoint, device=device)
 
 
-def _pose_sample(skeleton: SkeletonInput, img_shape: Tuple[int, int]) -> dict:
+def _compress(skeleton: SkeletonInput) -> Tuple[np.ndarray, np.ndarray]:
+    """MMAction2's compressed form of ``(M, T, V, 2)`` keypoints + scores.
+
+    One ``(x, y, score)`` row per person slot and frame, frame by frame,
+    with its frame index, as ``DecompressPose`` reads them. Empty slots
+    keep their all-zero row so that every person keeps its slot; a frame
+    without anyone has no row, as in the Kinetics-400 annotations (and
+    ``DecompressPose(squeeze=True)`` then drops it, as in training).
+    """
+    keypoint, score = skeleton.keypoint, skeleton.keypoint_score
+    if score is None or keypoint.shape[-1] != 2:
+        raise ValueError(
+            'the test pipeline starts with DecompressPose, which reads 2D '
+            '(x, y, score) rows; got keypoints of shape '
+            f'{keypoint.shape} {"with" if score is not None else "without"} '
+            'keypoint_score')
+    num_person, num_frames = keypoint.shape[:2]
+    rows = np.concatenate([keypoint, score[..., None]], axis=-1)
+    rows = rows.transpose(1, 0, 2, 3)  # (T, M, V, 3): frame by frame
+    seen = rows.reshape(num_frames, -1).any(axis=1)
+    if not seen.any():
+        seen[:] = True  # nothing anywhere: keep the frames as they are
+    frame_inds = np.repeat(np.flatnonzero(seen), num_person)
+    rows = rows[seen].reshape(-1, *rows.shape[2:])
+    return rows.astype(np.float32), frame_inds
+
+
+def _pose_sample(skeleton: SkeletonInput,
+                 img_shape: Optional[Tuple[int, int]],
+                 compressed: bool = False) -> dict:
+    """The sample PoseDataset would have fed the test pipeline.
+
+    Args:
+        skeleton (SkeletonInput): Keypoints from :func:`prepare_skeleton`.
+        img_shape (tuple[int, int], optional): ``(h, w)`` of the frames;
+            left out of the sample when None.
+        compressed (bool): Build MMAction2's compressed annotation
+            (``frame_inds`` and ``(N, V, 3)`` rows) for a pipeline that
+            starts with ``DecompressPose``. Defaults to False.
+    """
     sample = dict(
         keypoint=skeleton.keypoint.astype(np.float32),
         total_frames=skeleton.keypoint.shape[1],
-        img_shape=tuple(img_shape),
-        original_shape=tuple(img_shape),
         start_index=0,
         modality='Pose',
         label=-1)
-    if skeleton.keypoint_score is not None:
+    if img_shape is not None:
+        sample.update(
+            img_shape=tuple(img_shape), original_shape=tuple(img_shape))
+    if compressed:
+        sample['keypoint'], sample['frame_inds'] = _compress(skeleton)
+    elif skeleton.keypoint_score is not None:
         sample['keypoint_score'] = skeleton.keypoint_score.astype(np.float32)
     return sample
+
+
+def _frame_size(
+    pipeline: Compose, img_shape: Optional[Tuple[int, int]]
+) -> Tuple[Optional[Tuple[int, int]], List[tuple]]:
+    """The ``img_shape`` of the sample, and the config sizes assumed.
+
+    Returns:
+        tuple: ``img_shape`` for the sample (None: leave the key out) and
+        the ``img_shape`` of each ``PreNormalize2D`` that then normalises
+        with its config's frame size (empty when a size is given).
+    """
+    from aclnet_mm.datasets.contract import MMACTION_CONTRACTS, get_contract
+    if img_shape is not None:
+        return _check_img_shape(img_shape), []
+    prenorm = MMACTION_CONTRACTS['PreNormalize2D']
+    assumed = []
+    for step in pipeline.transforms:
+        contract = get_contract(step)
+        if contract is prenorm:
+            # It falls back to its own img_shape when the sample has none.
+            assumed.append(tuple(step.img_shape))
+        elif contract is not None and 'img_shape' in contract.requires:
+            raise ValueError(
+                f"the test pipeline's {type(step).__name__} needs the frame "
+                'size, which the keypoints do not carry: pass img_shape=(h, '
+                'w) (CLI: --img-shape H W)')
+    return None, assumed
+
+
+def _warn_assumed_size(assumed: Sequence[tuple]) -> None:
+    """One warning for the config frame sizes a call fell back to."""
+    if not assumed:
+        return
+    sizes = ', '.join(f'(h, w) = {size}' for size in sorted(set(assumed)))
+    warnings.warn(
+        'no img_shape given: PreNormalize2D normalises the 2D pixels with '
+        f"the config's frame size {sizes}; pass img_shape=(h, w) (CLI: "
+        '--img-shape H W) if the keypoints come from frames of another size')
 
 
 def _predict(model: nn.Module,
              source: Any,
              keypoint_score,
-             img_shape,
+             img_shape: Optional[Tuple[int, int]],
              input_dim: Optional[int] = None,
-             missing_score: str = 'warn') -> np.ndarray:
+             missing_score: str = 'warn') -> Tuple[np.ndarray, List[tuple]]:
+    """Scores of every class, and the config frame sizes assumed."""
     cfg = model.cfg
+    expect = model_expectations(cfg)
     skeleton = load_skeleton(source, keypoint_score)
-    skeleton = prepare_skeleton(skeleton, model_expectations(cfg), input_dim,
-                                missing_score)
+    skeleton = prepare_skeleton(skeleton, expect, input_dim, missing_score)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     pipeline = Compose(_test_pipeline_cfg(cfg))
-    result = inference_recognizer(model, _pose_sample(skeleton, img_shape),
-                                  pipeline)
-    return result.pred_score.detach().cpu().numpy().astype(np.float64)
+    img_shape, assumed = _frame_size(
+        pipeline, img_shape if img_shape is not None else skeleton.img_shape)
+    sample = _pose_sample(skeleton, img_shape, expect['compressed'])
+    result = inference_recognizer(model, sample, pipeline)
+    scores = result.pred_score.detach().cpu().numpy().astype(np.float64)
+    return scores, assumed
 
 
 def _topk(scores: np.ndarray, topk: int,
@@ -533,7 +790,7 @@ def inference_skeleton(model: ModelLike,
                        keypoint_score: Optional[np.ndarray] = None,
                        topk: int = 5,
                        class_names: Optional[Sequence[str]] = None,
-                       img_shape: Tuple[int, int] = (1080, 1920),
+                       img_shape: Optional[Tuple[int, int]] = None,
                        device: Optional[str] = None,
                        input_dim: Optional[int] = None,
                        missing_score: str = 'warn') -> InferenceResult:
@@ -551,9 +808,13 @@ def inference_skeleton(model: ModelLike,
         class_names (Sequence[str], optional): Defaults to the config's
             ``class_names`` (a list or a text file, one name a line) or the
             test dataset's ``metainfo['classes']``.
-        img_shape (tuple[int, int]): ``(h, w)`` for pipelines that
-            normalise 2D pixels (``PreNormalize2D``). Defaults to
-            ``(1080, 1920)``.
+        img_shape (tuple[int, int], optional): ``(h, w)`` of the frames the
+            2D pixels come from, for pipelines that normalise them
+            (``PreNormalize2D``). Defaults to None: the input's own
+            ``img_shape`` (a dict or ``.npz`` may carry one; MMPose's JSON
+            does not), else the config's ``PreNormalize2D(img_shape=...)``
+            (MMAction2's default ``(1080, 1920)``), with a warning naming
+            that size.
         device (str, optional): Used when building from a config.
         input_dim (int, optional): 2 or 3, the coordinates of the input
             (see :func:`prepare_skeleton`). Defaults to None.
@@ -565,8 +826,9 @@ def inference_skeleton(model: ModelLike,
         InferenceResult: The top-k labels, names and scores.
     """
     model = _as_model(model, checkpoint, device)
-    scores = _predict(model, keypoints, keypoint_score, img_shape, input_dim,
-                      missing_score)
+    scores, assumed = _predict(model, keypoints, keypoint_score, img_shape,
+                               input_dim, missing_score)
+    _warn_assumed_size(assumed)
     names = class_names or _class_names(model, len(scores))
     return _topk(scores, topk, names)
 
@@ -578,7 +840,7 @@ def inference_skeleton_streams(models: Sequence[ModelLike],
                                keypoint_score: Optional[np.ndarray] = None,
                                topk: int = 5,
                                class_names: Optional[Sequence[str]] = None,
-                               img_shape: Tuple[int, int] = (1080, 1920),
+                               img_shape: Optional[Tuple[int, int]] = None,
                                device: Optional[str] = None,
                                input_dim: Optional[int] = None,
                                missing_score: str = 'warn') -> InferenceResult:
@@ -611,10 +873,13 @@ def inference_skeleton_streams(models: Sequence[ModelLike],
         _as_model(m, checkpoints[i] if checkpoints else None, device)
         for i, m in enumerate(models)
     ]
-    scores = [
-        _predict(m, keypoints, keypoint_score, img_shape, input_dim,
-                 missing_score)[None] for m in built
-    ]
+    scores, assumed = [], []
+    for m in built:
+        score, sizes = _predict(m, keypoints, keypoint_score, img_shape,
+                                input_dim, missing_score)
+        scores.append(score[None])
+        assumed += sizes
+    _warn_assumed_size(assumed)
     sizes = {s.shape[1] for s in scores}
     if len(sizes) > 1:
         raise ValueError(f'the streams disagree on the number of classes: '

@@ -67,7 +67,8 @@ class TransformContract:
 
 
 _KP = ('keypoint', )
-# MMAction2 1.2.0 transforms used by our configs, restated from their code.
+# MMAction2 1.2.0 transforms used by our configs (and UniformSample, whose
+# clip length the video demo reads), restated from their code.
 MMACTION_CONTRACTS: Dict[str, TransformContract] = {
     'PreNormalize2D':
     TransformContract(requires=('keypoint', 'img_shape'), produces=_KP, dim=2),
@@ -88,6 +89,11 @@ MMACTION_CONTRACTS: Dict[str, TransformContract] = {
         produces=('frame_inds', 'clip_len', 'num_clips'),
         clip_len_arg='clip_len'),
     'SampleFrames':
+    TransformContract(
+        requires=('total_frames', ),
+        produces=('frame_inds', 'clip_len', 'num_clips'),
+        clip_len_arg='clip_len'),
+    'UniformSample':
     TransformContract(
         requires=('total_frames', ),
         produces=('frame_inds', 'clip_len', 'num_clips'),

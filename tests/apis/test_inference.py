@@ -1,6 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """Inference on raw skeletons: inputs, checks, pipeline, fusion, CLI."""
 import json
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -12,11 +13,12 @@ from aclnet_mm.apis import (inference_skeleton, inference_skeleton_streams,
                             prepare_skeleton)
 from aclnet_mm.apis.infer import main as infer_main
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ('a', 'b', 'c', 'd')
 
 
-def _config(feats=('j', ), layout='coco', dim=None) -> Config:
-    pipeline = []
+def _config(feats=('j', ), layout='coco', dim=None, head=()) -> Config:
+    pipeline = list(head)
     if dim == 3:
         pipeline.append(dict(type='PreNormalize3D'))
     elif dim == 2:
@@ -130,7 +132,11 @@ def test_load_skeleton_files(tmp_path):
 def test_expectations_and_errors():
     expect = model_expectations(_config())
     assert expect == dict(
-        layout='coco', num_joints=17, in_channels=3, dim=None)
+        layout='coco',
+        num_joints=17,
+        in_channels=3,
+        dim=None,
+        compressed=False)
     kp, score = _sample()
     with pytest.raises(ValueError) as err:
         prepare_skeleton(load_skeleton(np.zeros((1, 5, 25, 3))), expect)
@@ -285,3 +291,225 @@ def test_streams_fuse_weighted_mean(tmp_path):
     ])
     np.testing.assert_allclose(cli.pred_score, fused.pred_score, rtol=1e-6)
     assert json.loads(out.read_text())['labels'] == fused.labels[:2]
+
+
+# Narrowed (base 16: 64 output channels) to keep the benchmark models fast.
+NARROW = dict(
+    model=dict(backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
+K400 = osp.join(ROOT, 'configs', 'aclnet',
+                'aclnet_aclgcn_1xb64-joint-u100-150e_k400-keypoint-2d.py')
+GYM = osp.join(ROOT, 'configs', 'aclnet',
+               'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-keypoint-2d.py')
+GYM_PAPER = osp.join(
+    ROOT, 'configs', 'aclnet', 'paper_protocol',
+    'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-paper-protocol-keypoint-'
+    '2d.py')
+
+
+def _pipeline_scores(model, sample) -> np.ndarray:
+    """The model on a sample fed to its test pipeline by hand."""
+    from mmengine.dataset import Compose, pseudo_collate
+    data = Compose(model.cfg.test_pipeline)(sample)
+    with torch.no_grad():
+        return model.test_step(pseudo_collate([data]))[0].pred_score.numpy()
+
+
+@pytest.mark.parametrize('config', [K400, GYM, GYM_PAPER])
+def test_coco_new_configs_take_coco_keypoints(config):
+    """K400 / FineGYM pipelines take the 17 COCO joints (CocoToCocoNew adds
+    the three of coco_new); K400's starts from the compressed annotation."""
+    torch.manual_seed(0)
+    model = init_recognizer(config, device='cpu', cfg_options=NARROW)
+    expect = model_expectations(model.cfg)
+    assert expect == dict(
+        layout='coco',
+        num_joints=17,
+        in_channels=3,
+        dim=2,
+        compressed=config == K400)
+    rng = np.random.default_rng(0)
+    kp = rng.uniform(0, 500, (2, 30, 17, 2)).astype(np.float32)
+    score = rng.uniform(0.5, 1, (2, 30, 17)).astype(np.float32)
+    kp[:, 5], score[:, 5] = 0, 0  # nobody detected in frame 5
+    kp[1, 7], score[1, 7] = 0, 0  # the second person missed in frame 7
+    result = inference_skeleton(model, kp, keypoint_score=score, topk=3)
+    num_classes = model.cfg.model.cls_head.num_classes
+    assert result.pred_score.shape == (num_classes, )
+    # What the dataset would have fed the pipeline gives the same scores.
+    sample = dict(total_frames=30, start_index=0, modality='Pose', label=-1)
+    if config == K400:
+        # Compressed: (x, y, score) rows frame by frame, none for frame 5;
+        # the missed person keeps its (zero) row, so its slot.
+        rows = np.concatenate([kp, score[..., None]], -1)
+        rows = np.delete(rows.transpose(1, 0, 2, 3), 5, axis=0)
+        sample.update(
+            keypoint=rows.reshape(58, 17, 3),
+            frame_inds=np.repeat(np.delete(np.arange(30), 5), 2))
+    else:
+        sample.update(keypoint=kp, keypoint_score=score)
+    np.testing.assert_allclose(
+        result.pred_score, _pipeline_scores(model, sample), rtol=1e-5)
+    # The 20 coco_new joints are the pipeline's output, not its input.
+    with pytest.raises(ValueError, match="20 joints.*'coco', has 17"):
+        inference_skeleton(
+            model, np.zeros((1, 30, 20, 2)), missing_score='ones')
+    # 3D keypoints are refused: the datasets declare dim=2.
+    xyz = rng.normal(size=(1, 30, 17, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match='expects 2D.*got 3D'):
+        inference_skeleton(model, xyz)
+
+
+def test_frame_size_for_2d_normalisation(tmp_path, model):
+    """PreNormalize2D gets the given size, else the input's, else the
+    config's own (with a warning), never a silent 1080 x 1920."""
+    import warnings
+    torch.manual_seed(0)
+    cfg = _config(dim=2)
+    cfg.test_pipeline[0]['img_shape'] = (480, 640)
+    prenorm = init_recognizer(cfg, device='cpu')
+    kp, score = _sample()
+    kp = np.abs(kp) * 200
+    base = dict(
+        keypoint=kp,
+        keypoint_score=score,
+        total_frames=20,
+        start_index=0,
+        modality='Pose',
+        label=-1)
+    # PreNormalize2D writes into the keypoints: a copy each.
+    at_480 = _pipeline_scores(
+        prenorm, dict(base, keypoint=kp.copy(), img_shape=(480, 640)))
+    at_1080 = _pipeline_scores(
+        prenorm, dict(base, keypoint=kp.copy(), img_shape=(1080, 1920)))
+    assert not np.allclose(at_480, at_1080)
+    sample = dict(keypoint=kp, keypoint_score=score)
+    # No size anywhere: the config's, named in one warning.
+    with pytest.warns(UserWarning, match=r'no img_shape.*\(480, 640\)') as rec:
+        result = inference_skeleton(prenorm, sample)
+    assert len([w for w in rec if 'img_shape' in str(w.message)]) == 1
+    np.testing.assert_allclose(result.pred_score, at_480, rtol=1e-6)
+    with pytest.warns(UserWarning, match=r'no img_shape.*\(480, 640\)') as rec:
+        inference_skeleton_streams([prenorm, prenorm], sample)
+    assert len([w for w in rec if 'img_shape' in str(w.message)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        # A given size wins over the config's, silently.
+        result = inference_skeleton(prenorm, sample, img_shape=(1080, 1920))
+        np.testing.assert_allclose(result.pred_score, at_1080, rtol=1e-6)
+        # So does the input's own (a PoseDataset annotation, an .npz).
+        result = inference_skeleton(prenorm,
+                                    dict(sample, img_shape=(1080, 1920)))
+        np.testing.assert_allclose(result.pred_score, at_1080, rtol=1e-6)
+        np.savez(tmp_path / 'in.npz', img_shape=(1080, 1920), **sample)
+        result = inference_skeleton(prenorm, str(tmp_path / 'in.npz'))
+        np.testing.assert_allclose(result.pred_score, at_1080, rtol=1e-6)
+        # A pipeline that does not normalise pixels needs no size.
+        inference_skeleton(model, sample)
+    # The CLI's --img-shape.
+    prenorm.cfg.dump(str(tmp_path / 'p.py'))
+    torch.save(dict(state_dict=prenorm.state_dict()), tmp_path / 'p.pth')
+    np.savez(tmp_path / 'plain.npz', **sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        cli = infer_main([
+            str(tmp_path / 'p.py'),
+            str(tmp_path / 'p.pth'),
+            str(tmp_path / 'plain.npz'), '--img-shape', '1080', '1920',
+            '--device', 'cpu'
+        ])
+    np.testing.assert_allclose(cli.pred_score, at_1080, rtol=1e-6)
+    with pytest.raises(ValueError, match='img_shape must be.*got'):
+        inference_skeleton(prenorm, sample, img_shape=(0, 640))
+    with pytest.raises(ValueError, match='img_shape must be.*got'):
+        inference_skeleton(prenorm, dict(sample, img_shape=(480, )))
+    # A transform that needs the size and has no fallback: say so.
+    compact = init_recognizer(
+        _config(head=[dict(type='PoseCompact')]), device='cpu')
+    with pytest.raises(ValueError, match='PoseCompact needs the frame size'):
+        inference_skeleton(compact, sample)
+
+
+def _walkers(num_frames=12):
+    """Two people walking towards each other: (2, T, 4, 2) keypoints."""
+    shape = np.array([[0, 0], [10, 0], [0, 80], [10, 80]], np.float32)
+    kp = np.zeros((2, num_frames, 4, 2), np.float32)
+    for t in range(num_frames):
+        kp[0, t] = shape + [20 + 4 * t, 50]
+        kp[1, t] = shape + [200 - 4 * t, 60]
+    return kp
+
+
+def _mmpose_json(path, kp, score, order, track_ids=None):
+    """MMPose's video output listing person ``order[t]`` first in frame
+    t; a track_id for each person when given."""
+    frames = []
+    for t, first in enumerate(order):
+        instances = []
+        for m in (first, 1 - first):
+            inst = dict(
+                keypoints=kp[m, t].tolist(),
+                keypoint_scores=score[m, t].tolist())
+            if track_ids is not None:
+                inst['track_id'] = track_ids[m]
+            instances.append(inst)
+        frames.append(dict(frame_id=t, instances=instances))
+    path.write_text(json.dumps(frames))
+    return str(path)
+
+
+def test_mmpose_people_keep_their_slots(tmp_path):
+    """Slots follow people, not the order MMPose lists them in."""
+    kp = _walkers()
+    score = np.full(kp.shape[:3], 0.9, np.float32)
+    score[1] = 0.8  # person 0 is the surer one: slot 0
+    order = [1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0, 1]
+    # No track ids: linked by the tracker.
+    s = load_skeleton(_mmpose_json(tmp_path / 'a.json', kp, score, order))
+    np.testing.assert_array_equal(s.keypoint, kp)
+    np.testing.assert_array_equal(s.keypoint_score, score)
+    # Track ids are followed as given (here against the geometry: the
+    # ids say the two swap places from frame 6 on).
+    swapped = kp.copy()
+    swapped[:, 6:] = kp[::-1, 6:]
+    s = load_skeleton(
+        _mmpose_json(tmp_path / 'b.json', swapped, score, order, ['x', 7]))
+    np.testing.assert_array_equal(s.keypoint, swapped)
+
+
+def test_mmpose_tracks_share_free_slots(tmp_path):
+    """Tracks that never meet share a slot, so FormatGCNInput's
+    num_person keeps everyone; ids that cannot be tracks are refused."""
+    kp = _walkers(6)
+    frames = []
+    # Track 5 in frames 0-2, track 9 in frames 3-5, track 2 throughout.
+    for t in range(6):
+        instances = [
+            dict(keypoints=kp[0, t].tolist(), track_id=5 if t < 3 else 9),
+            dict(keypoints=kp[1, t].tolist(), track_id=2)
+        ]
+        frames.append(dict(frame_id=t, instances=instances))
+    (tmp_path / 'c.json').write_text(json.dumps(frames))
+    s = load_skeleton(str(tmp_path / 'c.json'))
+    assert s.keypoint.shape == (2, 6, 4, 2)
+    np.testing.assert_array_equal(s.keypoint, kp)
+    frames[4]['instances'][1]['track_id'] = 9
+    (tmp_path / 'd.json').write_text(json.dumps(frames))
+    with pytest.raises(
+            ValueError,
+            match=r'd\.json: frame 4: two instances '
+            'have track_id 9'):
+        load_skeleton(str(tmp_path / 'd.json'))
+    del frames[4]['instances'][1]['track_id']
+    (tmp_path / 'e.json').write_text(json.dumps(frames))
+    with pytest.raises(
+            ValueError, match=r'e\.json: frame 4, instance 1: '
+            'track_id must be'):
+        load_skeleton(str(tmp_path / 'e.json'))
+    frames[4]['instances'][1] = dict(
+        keypoints=[[0, 0]] * 4, track_id=2, keypoint_scores=[1, 1])
+    (tmp_path / 'f.json').write_text(json.dumps(frames))
+    with pytest.raises(
+            ValueError,
+            match=r'f\.json: frame 4, instance 1: 4 '
+            'keypoints but "keypoint_scores" of shape'):
+        load_skeleton(str(tmp_path / 'f.json'))

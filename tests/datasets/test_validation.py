@@ -868,3 +868,33 @@ def test_config_head_nodes_and_class_name_files(tmp_path):
     cfg.train_dataloader.dataset.pop('class_names')
     cfg.custom_hooks = []
     assert all(report.ok for report in validate_config(cfg))
+
+
+@pytest.mark.parametrize('split', ['train', None])
+def test_every_copy_of_a_duplicated_id_is_checked(tmp_path, split):
+    """Split filtering keeps both copies of an id, so both are checked: a
+    NaN or out-of-range label in the second copy is named, by index."""
+    nan = _good('dup', 1)
+    nan['keypoint'][0, 2, 3, 1] = np.nan
+    annotations = [
+        _good('a'),
+        _good('dup'), nan,
+        _mutated(_good('dup'), label=70)
+    ]
+    path = _pkl(tmp_path, annotations, split=dict(train=['a', 'dup']))
+    report = validate_pickle(path, split=split, num_classes=60)
+    assert report.num_samples == 4
+    assert report.counts() == {
+        'duplicate_id': 2,
+        'non_finite': 1,
+        'label_range': 1
+    }
+    found = {(p.kind, p.index, p.sample, p.field) for p in report.problems}
+    assert ('non_finite', 2, 'dup', 'keypoint') in found
+    assert ('label_range', 3, 'dup', 'label') in found
+    # on_error='warn' keeps the copies, and now says what is wrong in them.
+    with pytest.warns(UserWarning, match='kept') as record:
+        dataset = _build(path, split='train', num_classes=60, on_error='warn')
+    assert len(dataset) == 4
+    text = '\n'.join(str(w.message) for w in record)
+    assert 'non_finite' in text and 'label_range' in text

@@ -18,6 +18,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from aclnet_mm.datasets.contract import pipeline_expectations
 from ..inference import (InferenceResult, SkeletonInput, _class_names,
                          _pose_sample, _test_pipeline_cfg, _topk,
                          model_expectations, prepare_skeleton)
@@ -91,12 +92,13 @@ class _Timing:
 
 
 def clip_length(pipeline: Sequence[dict]) -> Optional[int]:
-    """``clip_len`` of the pipeline's frame sampler, if it has one."""
-    for step in pipeline:
-        if isinstance(step, dict) and step.get('type') in (
-                'UniformSampleFrames', 'SampleFrames', 'UniformSample'):
-            return step.get('clip_len')
-    return None
+    """``clip_len`` of the pipeline's frame sampler, if it has one.
+
+    Read through the transforms' contracts, so every sampler that declares
+    its clip length counts (``UniformSampleFrames``, ``PysklUniformSample``,
+    ``SkeletonFirstFrames``, ...), as in the validator.
+    """
+    return pipeline_expectations(pipeline)['clip_len']
 
 
 class SkeletonVideoRecognizer:
@@ -141,18 +143,10 @@ class SkeletonVideoRecognizer:
         if model is not None:
             cfg = model.cfg
             pipeline = _test_pipeline_cfg(cfg)
-            self._expect = dict(model_expectations(cfg))
-            steps = {
-                step.get('type')
-                for step in pipeline if isinstance(step, dict)
-            }
-            if 'CocoToCocoNew' in steps:
-                # The pipeline takes COCO-17 and adds the three midline
-                # joints itself (Kinetics / FineGYM configs).
-                self._expect.update(layout='coco', num_joints=17)
-            # Kinetics-style pipelines start from MMAction2's compressed
-            # annotation: one (V, 3) row per person and frame.
-            self._compressed = 'DecompressPose' in steps
+            # The joints the pipeline takes in (COCO-17 for a pipeline
+            # with CocoToCocoNew) and whether it wants MMAction2's
+            # compressed annotation (DecompressPose).
+            self._expect = model_expectations(cfg)
             layout = layout or self._expect['layout']
             window = window or clip_length(pipeline)
             init_default_scope(cfg.get('default_scope', 'mmaction'))
@@ -170,7 +164,8 @@ class SkeletonVideoRecognizer:
             window = 24  # poses are tracked but never classified
         if window is None:
             raise ValueError('the window length is not in the config (no '
-                             'UniformSampleFrames clip_len): give window')
+                             'frame sampler with a clip_len in its test '
+                             'pipeline): give window')
         self.window = window
         stride = stride or max(1, window // 4)
         self.windows = SlidingWindows(window, stride, max_idle=window)
@@ -197,11 +192,18 @@ class SkeletonVideoRecognizer:
         self._img_shape = None
 
     def _model_input(self, keypoint: np.ndarray, score: np.ndarray) -> tuple:
-        """A person's pixel keypoints in the model's coordinates."""
+        """A person's pixel keypoints in the model's coordinates.
+
+        Returns:
+            tuple: ``keypoint``, ``score`` and ``valid``: False for an
+            ``'openpose_kit'`` pose without any detected limb, which the
+            kit's recorder dropped (it has no body size to scale by).
+        """
         if self.coordinates == 'openpose_kit':
-            keypoint, score, _ = normalize_openpose_kit(
+            keypoint, score, valid = normalize_openpose_kit(
                 keypoint, score, self.joint_score_thr)
-        return keypoint, score
+            return keypoint, score, bool(valid)
+        return keypoint, score, True
 
     def classify(self, windows: Sequence[PoseWindow]) -> List[InferenceResult]:
         """Run the recognizer on windows, in one batch.
@@ -220,13 +222,8 @@ class SkeletonVideoRecognizer:
             skeleton = prepare_skeleton(
                 SkeletonInput(win.keypoint[None], win.keypoint_score[None]),
                 self._expect)
-            sample = _pose_sample(skeleton, self._img_shape)
-            if self._compressed:
-                sample['frame_inds'] = np.arange(len(win.frames))
-                sample['keypoint'] = np.concatenate(
-                    [win.keypoint, win.keypoint_score[..., None]],
-                    axis=-1).astype(np.float32)
-                sample.pop('keypoint_score', None)
+            sample = _pose_sample(skeleton, self._img_shape,
+                                  self._expect['compressed'])
             samples.append(self._pipeline(sample))
         with torch.no_grad():
             outputs = self.model.test_step(pseudo_collate(samples))
@@ -261,9 +258,10 @@ class SkeletonVideoRecognizer:
             [m[0] for m in mapped], [m[1] for m in mapped])
         ready = []
         for track_id, (kp, score) in zip(ids, mapped):
-            model_kp, model_score = self._model_input(kp, score)
-            ready += self.windows.add(self._frame, track_id, model_kp,
-                                      model_score)
+            model_kp, model_score, valid = self._model_input(kp, score)
+            if valid:  # else skipped, as a missed detection (windows.py)
+                ready += self.windows.add(self._frame, track_id, model_kp,
+                                          model_score)
         self.windows.prune(self._frame)
         predictions = []
         if self.model is not None and ready:

@@ -437,20 +437,21 @@ def check_annotations(data: Any,
                 'the annotation list is empty',
                 file,
                 field='annotations'))
-    seen = {}
+    # Every index of each id: split filtering keeps every copy, so each
+    # copy is checked (a copy with a NaN is not safe behind a good one).
+    indices: Dict[str, List[int]] = {}
     for i, sid in enumerate(ids):
-        if sid in seen:
+        if sid in indices:
             problems.append(
                 Problem(
-                    'duplicate_id', f'annotations #{seen[sid]} and #{i} '
+                    'duplicate_id', f'annotations #{indices[sid][0]} and #{i} '
                     'share this id; split filtering would keep both', file,
                     sid, 'frame_dir', i))
-        else:
-            seen[sid] = i
+        indices.setdefault(sid, []).append(i)
 
     selected = range(len(annotations))
     if split is not None or splits is not None:
-        split_problems, selected = _check_splits(file, splits, split, seen)
+        split_problems, selected = _check_splits(file, splits, split, indices)
         problems.extend(split_problems)
 
     # A bar on stderr, so that the report on stdout stays parseable.
@@ -575,8 +576,12 @@ _MIXED_WHY = dict(
 
 
 def _check_splits(file: str, splits: Any, split: Optional[str],
-                  index_of: Dict[str, int]):
-    """Split problems and the annotation positions to check."""
+                  indices: Dict[str, List[int]]):
+    """Split problems and the annotation positions to check.
+
+    ``indices`` holds every position of each id: a split selects each
+    copy of a duplicated id, as the dataset's split filtering does.
+    """
     if not isinstance(splits, dict):
         msg = ('no "split" dict' if splits is None else
                f'"split" must be a dict, got {type(splits).__name__}')
@@ -610,18 +615,19 @@ def _check_splits(file: str, splits: Any, split: Optional[str],
                     file,
                     field=f'split.{name}'))
         for sid in members:
-            if sid in index_of:
-                selected.add(index_of[sid])
+            if sid in indices:
+                selected.update(indices[sid])
             else:
                 problems.append(
                     Problem(
                         'split_missing_id', f'listed in split {name!r} '
                         'but no annotation has this id', file, sid,
                         f'split.{name}'))
-    problems.extend(_check_overlap(file, splits, split, index_of))
+    first = {sid: at[0] for sid, at in indices.items()}
+    problems.extend(_check_overlap(file, splits, split, first))
     if split is None:
         # Without a split request every sample is checked.
-        selected = set(index_of.values())
+        selected = {i for at in indices.values() for i in at}
     return problems, sorted(selected)
 
 

@@ -22,6 +22,9 @@ ann_file = data_root + 'gym_2d.pkl'
 layout = 'coco_new'
 num_classes = 99
 clip_len = 100
+# Raw pixels, so no PreNormalize2D says 2D: the datasets do, for the
+# validator and the inference API (3D input is refused, not read as 2D).
+dim = 2
 batch_size = 16
 train_split = 'train'
 test_split = 'val'
@@ -85,6 +88,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,
+        dim=dim,
         pipeline=train_pipeline,
         carve='train',
         **carve_cfg))
@@ -96,6 +100,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,
+        dim=dim,
         pipeline=val_pipeline,
         carve='val',
         test_mode=True,
@@ -108,6 +113,7 @@ test_dataloader = dict(
     dataset=dict(
         type='SkeletonPoseDataset',
         ann_file=ann_file,
+        dim=dim,
         pipeline=test_pipeline,
         split=test_split,
         test_mode=True))

@@ -29,6 +29,9 @@ data_prefix = 'data/k400/kpfiles'
 layout = 'coco_new'
 num_classes = 400
 clip_len = 100
+# Raw pixels, so no PreNormalize2D says 2D: the datasets do, for the
+# validator and the inference API (3D input is refused, not read as 2D).
+dim = 2
 batch_size = 64
 train_split = 'train'
 test_split = 'val'
@@ -94,6 +97,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,
+        dim=dim,
         pipeline=train_pipeline,
         carve='train',
         data_prefix=dict(skeleton=data_prefix),
@@ -108,6 +112,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,
+        dim=dim,
         pipeline=val_pipeline,
         carve='val',
         data_prefix=dict(skeleton=data_prefix),
@@ -122,6 +127,7 @@ test_dataloader = dict(
     dataset=dict(
         type='SkeletonPoseDataset',
         ann_file=ann_file,
+        dim=dim,
         pipeline=test_pipeline,
         split=test_split,
         data_prefix=dict(skeleton=data_prefix),

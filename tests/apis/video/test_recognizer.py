@@ -9,6 +9,7 @@ import torch
 
 from aclnet_mm.apis import inference_skeleton, init_recognizer
 from aclnet_mm.apis.video.normalization import normalize_openpose_kit
+from aclnet_mm.apis.video.pose_estimator import BasePoseEstimator, PersonPose
 from aclnet_mm.apis.video.recognizer import (SkeletonVideoRecognizer,
                                              clip_length)
 from aclnet_mm.apis.video.windows import PoseWindow
@@ -42,6 +43,10 @@ def test_settings_from_config(model):
     assert rec.coordinates == 'openpose_kit'
     assert clip_length([dict(type='UniformSampleFrames', clip_len=48)]) == 48
     assert clip_length([dict(type='PoseDecode')]) is None
+    # Every sampler that declares its clip length in its contract.
+    assert clip_length([dict(type='UniformSample', clip_len=16)]) == 16
+    assert clip_length([dict(type='PysklUniformSample', clip_len=100)]) == 100
+    assert clip_length([dict(type='SkeletonFirstFrames', clip_len=24)]) == 24
     with pytest.raises(ValueError, match='unknown coordinates'):
         SkeletonVideoRecognizer(model, None, coordinates='metres')
     with pytest.raises(ValueError, match='maps poses to'):
@@ -100,3 +105,71 @@ def test_3d_model_refused():
     ntu = init_recognizer(config, None, device='cpu')
     with pytest.raises(ValueError, match='poses from a video are 2D'):
         SkeletonVideoRecognizer(ntu, None)
+
+
+class _ScriptedEstimator(BasePoseEstimator):
+    """One COCO person per frame; in the frames of ``blind`` every joint
+    scores 0.1, below the recognizer's threshold, so no limb is seen."""
+    source = 'coco'
+
+    def __init__(self, blind):
+        self.blind = set(blind)
+        self.calls = 0
+
+    def __call__(self, frame):
+        rng = np.random.default_rng(self.calls)
+        keypoint = rng.uniform(200, 300, (17, 2)).astype(np.float32)
+        score = np.full(17, 0.1 if self.calls in self.blind else 0.9,
+                        np.float32)
+        self.calls += 1
+        return [
+            PersonPose(
+                np.array([200, 200, 300, 300], np.float32), 0.9, keypoint,
+                score, 'coco')
+        ]
+
+
+def test_openpose_kit_skips_poses_without_a_limb(model):
+    """A pose with no detected limb has no body size: the kit's recorder
+    dropped it, so it does not enter a window (not as zeros either)."""
+    rec = SkeletonVideoRecognizer(
+        model, _ScriptedEstimator(blind=[2]), window=4, stride=1)
+    assert rec.coordinates == 'openpose_kit'
+    frame = np.zeros((480, 640, 3), np.uint8)
+    windows = []
+    for _ in range(6):
+        people, predictions = rec(frame)
+        assert [p.track_id for p in people] == [0]  # still tracked
+        windows += [p.window for p in predictions]
+    assert [w.frames for w in windows] == [[0, 1, 3, 4], [1, 3, 4, 5]]
+    for win in windows:
+        assert (np.abs(win.keypoint).sum(axis=(1, 2)) > 0).all()
+        assert (win.keypoint_score.max(axis=1) > 0).all()
+
+
+def test_window_from_paper_protocol_and_ascal_samplers():
+    """PysklUniformSample (paper protocol) and SkeletonFirstFrames (AS-CAL)
+    give the window, as UniformSampleFrames does."""
+    from mmengine.config import Config
+    paper = Config.fromfile(
+        osp.join(
+            ROOT, 'configs', 'aclnet', 'paper_protocol',
+            'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-paper-protocol-'
+            'keypoint-2d.py'))
+    ascal = Config.fromfile(
+        osp.join(
+            ROOT, 'configs', 'ascal', 'ascal-linear_lstm_1xb32-u24-90e_'
+            'body25-embedded-keypoint-2d.py'))
+    for cfg, clip_len in ((paper, 100), (ascal, 24)):
+        pipeline = cfg.test_dataloader.dataset.pipeline
+        assert clip_length(pipeline) == clip_len
+    torch.manual_seed(0)
+    narrow = dict(
+        model=dict(
+            backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
+    model = init_recognizer(paper, None, device='cpu', cfg_options=narrow)
+    rec = SkeletonVideoRecognizer(model, None)
+    assert rec.window == 100 and rec.layout == 'coco'
+    rec = SkeletonVideoRecognizer(
+        init_recognizer(ascal, None, device='cpu'), None)
+    assert rec.window == 24 and rec.layout == 'openpose_body25'
