@@ -41,8 +41,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import mmengine
 import numpy as np
 
+from aclnet_mm.datasets import read_class_names
 from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
@@ -52,7 +54,7 @@ from .demo import ANN_FILE, deterministic_env, run_logged
 
 __all__ = [
     'EMBEDDED_VARIANTS', 'parse_args', 'run_settings', 'run_one', 'summarise',
-    'format_table', 'plot_seeds', 'main'
+    'format_table', 'class_names_of', 'plot_seeds', 'main'
 ]
 
 _EMBEDDED = 'joint-u24-30e_body25-embedded-keypoint-2d.py'
@@ -574,14 +576,35 @@ def _write_runs_csv(results: Dict[str, Dict[int, dict]], names, seeds,
                 ])
 
 
-def _class_names(config: str) -> Optional[List[str]]:
-    """Class names of the embedded data when the config names its file."""
-    from mmengine.config import Config
-    path = Config.fromfile(config).get('class_names')
-    if isinstance(path, str) and osp.exists(path):
-        with open(path) as file:
-            return [line.strip() for line in file if line.strip()]
-    return None
+def class_names_of(config: str, options: Sequence[str] = ()) -> Optional[list]:
+    """Class names of the config's test set, for the per-class tables.
+
+    As the dataset finds them: its ``class_names`` option (a list or a
+    file), else the annotation file's ``classes``; None when neither is
+    there.
+
+    Args:
+        config (str): The config file.
+        options (Sequence[str]): ``key=value`` overrides, as
+            ``--cfg-options`` (only string values such as ``ann_file``
+            matter here).
+
+    Returns:
+        list[str], optional: The names in label order.
+    """
+    cfg = load_config(config)
+    cfg.merge_from_dict(dict(option.split('=', 1) for option in options))
+    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+    while 'dataset' in dataset:  # wrappers such as RepeatDataset
+        dataset = dataset['dataset']
+    ann_file = dataset.get('ann_file')
+    folder = osp.dirname(ann_file) if isinstance(ann_file, str) else None
+    names = read_class_names(dataset.get('class_names'), folder)
+    if names is None and isinstance(ann_file, str) and osp.isfile(ann_file):
+        data = mmengine.load(ann_file)
+        if isinstance(data, dict) and data.get('classes') is not None:
+            names = [str(name) for name in data['classes']]
+    return names
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -662,7 +685,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     summary = summarise(results, names, args.baseline, args.seeds,
                         args.confidence)
-    table = format_table(summary, _class_names(configs[args.baseline]))
+    table = format_table(
+        summary, class_names_of(configs[args.baseline], args.cfg_options))
     os.makedirs(args.work_dir, exist_ok=True)
     _write_runs_csv(results, names, args.seeds,
                     osp.join(args.work_dir, 'runs.csv'))

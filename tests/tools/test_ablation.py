@@ -5,11 +5,13 @@ import csv
 import json
 import os.path as osp
 
+import mmengine
 import numpy as np
 import pytest
 
-from aclnet_mm.tools.ablation import (EMBEDDED_VARIANTS, format_table, main,
-                                      run_one, run_settings, summarise)
+from aclnet_mm.tools.ablation import (EMBEDDED_VARIANTS, class_names_of,
+                                      format_table, main, run_one,
+                                      run_settings, summarise)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -208,3 +210,28 @@ def test_a_run_directory_of_unknown_settings_is_refused(tmp_path):
             SystemExit, match=r'seed_0 holds files but no '
             r'settings.json'):
         run_one('v', str(config), 0, str(tmp_path / 'work'))
+
+
+def test_class_names_as_the_dataset_finds_them(tmp_path):
+    ann_file = tmp_path / 'data.pkl'
+    mmengine.dump(
+        dict(split={}, annotations=[], classes=['a', 'b']), str(ann_file))
+    config = tmp_path / 'c.py'
+    config.write_text(
+        "test_dataloader = dict(dataset=dict(type='RepeatDataset', "
+        "dataset=dict(ann_file='elsewhere.pkl')))\n")
+    option = f'test_dataloader.dataset.dataset.ann_file={ann_file}'
+    # The annotation file's classes (the file given by an override) ...
+    assert class_names_of(str(config), [option]) == ['a', 'b']
+    assert class_names_of(str(config)) is None  # no such file
+    # ... unless the dataset names them itself, in a file next to it.
+    (tmp_path / 'names.txt').write_text('x\ny\n')
+    names = 'test_dataloader.dataset.dataset.class_names=names.txt'
+    assert class_names_of(str(config), [option, names]) == ['x', 'y']
+
+
+def test_embedded_class_names(embedded):
+    config = osp.join(REPO, EMBEDDED_VARIANTS[0][1])
+    option = f'test_dataloader.dataset.ann_file={embedded}'
+    names = class_names_of(config, [option])
+    assert len(names) == 20 and 'Yoga_Tree_left' in names
