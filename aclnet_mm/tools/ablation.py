@@ -557,7 +557,8 @@ def plot_seeds(summary: dict, out_file: str) -> str:
     ax.set_xticklabels(names, rotation=20)
     ax.set_ylabel('test top-1 (%)')
     ax.grid(axis='y', alpha=0.3)
-    ax.legend(fontsize='small', loc='best')
+    # Outside the axes: inside, it hides the points of some variant.
+    ax.legend(fontsize='small', loc='upper left', bbox_to_anchor=(1.01, 1))
     return save_figure(fig, out_file)
 
 
