@@ -38,7 +38,7 @@ from torch import nn
 
 from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
-from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.structures import get_layout, list_layouts
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
 __all__ = [

@@ -11,10 +11,12 @@ same arguments, same samples) plus, each as an option of the one class:
 - a subset of the split: a carved validation part (``carve``, see
   :func:`~aclnet_mm.datasets.carve_split_indices`) and / or a per-class
   slice (``class_range``, see
-  :func:`~aclnet_mm.datasets.class_fraction_indices`);
+  :func:`~aclnet_mm.datasets.class_fraction_indices`) or AS-CAL's
+  labelled subset (``label_rate``);
 - loading errors that name the sample (:class:`SampleNamingMixin`);
 - class names in ``metainfo['classes']``, read from the pickle's
-  ``classes`` (our converters write them) or given, so that checkpoints,
+  ``classes`` (our data tools write them) or given
+  (:func:`~aclnet_mm.datasets.load_class_names`), so that checkpoints,
   hooks and inference find them without a path.
 """
 import os.path as osp
@@ -26,15 +28,15 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 
-from .carved_split_dataset import carve_split_indices, parse_group_ids
-from .class_fraction_dataset import class_fraction_indices
+from .class_names import load_class_names
 from .contract import pipeline_expectations
-from .labelled_subset import labelled_subset_indices
 from .sample_naming import SampleNamingMixin
+from .subsets import (carve_split_indices, class_fraction_indices,
+                      labelled_subset_indices, parse_group_ids)
 from .validation import (Problem, ValidationReport, check_annotations,
                          check_pipeline)
 
-__all__ = ['SkeletonPoseDataset', 'DatasetValidationError', 'read_class_names']
+__all__ = ['SkeletonPoseDataset', 'DatasetValidationError']
 
 # Problems that leave nothing sensible to load, whatever on_error says.
 _FATAL_KINDS = ('not_pickle', 'bad_structure', 'missing_key', 'wrong_type',
@@ -55,37 +57,6 @@ class DatasetValidationError(ValueError):
                          report.format(max_per_kind=20))
 
 
-def read_class_names(names: Union[str, Sequence[str], None],
-                     relative_to: Optional[str] = None) -> Optional[list]:
-    """Class names from a list or a text file (one name a line).
-
-    Args:
-        names (str | Sequence[str], optional): The names or their file.
-        relative_to (str, optional): Folder a relative file name is
-            resolved against when it does not exist as given. Defaults to
-            None.
-
-    Returns:
-        list[str], optional: The names, None when ``names`` is None.
-
-    Raises:
-        FileNotFoundError: Naming the file and where it was looked for.
-    """
-    if names is None:
-        return None
-    if not isinstance(names, str):
-        return [str(n) for n in names]
-    tried = [names]
-    if not osp.isfile(names) and relative_to and not osp.isabs(names):
-        tried.append(osp.join(relative_to, names))
-    for path in tried:
-        if osp.isfile(path):
-            with open(path) as f:
-                return [line.strip() for line in f if line.strip()]
-    raise FileNotFoundError(f'class-names file {names!r} not found (looked '
-                            f'at {tried})')
-
-
 @DATASETS.register_module()
 class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
     """MMAction2's ``PoseDataset`` with validation, subsets and names.
@@ -98,10 +69,9 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                      carve='train', val_ratio=0.05,
                      group_by='ntu_performer', pipeline=...)
 
-    ``tools/train.py`` and ``tools/test.py`` fill in ``num_classes``,
-    ``layout`` and ``in_channels`` from the model when the config leaves
-    them out, so training checks exactly what
-    ``python -m aclnet_mm.tools.validate CONFIG`` checks.
+    With ``num_classes``, ``layout`` and ``in_channels`` set as the model
+    expects them, building the dataset checks what
+    ``python tools/analysis_tools/validate_dataset.py CONFIG`` checks.
 
     Subsets apply in this order: the ``split``, the samples dropped by
     ``on_error='skip'``, the carved side (``carve``), the per-class slice
@@ -139,10 +109,8 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
             ``GROUP_PATTERNS`` or a regex on ``frame_dir``). Defaults to
             None.
         class_range (Tuple[float, float], optional): Keep this per-class
-            ``(lo, hi)`` slice (:func:`class_fraction_indices`). Defaults
-            to None (all).
-        min_per_class (int): Fewest samples per class of the slice.
-            Defaults to 1.
+            ``(lo, hi)`` slice, at least one sample of each class
+            (:func:`class_fraction_indices`). Defaults to None (all).
         label_rate (float, optional): Keep AS-CAL's labelled subset of
             this rate instead of a ``class_range`` slice: the first
             ``int(label_rate * N / C)`` samples of every class, ``C`` being
@@ -173,7 +141,6 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                  seed: int = 0,
                  group_by: Optional[str] = None,
                  class_range: Optional[Tuple[float, float]] = None,
-                 min_per_class: int = 1,
                  label_rate: Optional[float] = None,
                  extra_info: Optional[Dict] = None,
                  class_names: Union[str, Sequence[str], None] = None,
@@ -196,7 +163,6 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
         self.seed = seed
         self.group_by = group_by
         self.class_range = None if class_range is None else tuple(class_range)
-        self.min_per_class = min_per_class
         if label_rate is not None and self.class_range not in (None, (0., 1.)):
             raise ValueError(f'{type(self).__name__}: give label_rate or '
                              f'class_range, not both (class_range='
@@ -231,10 +197,8 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                 ])) from err
 
     def _set_class_names(self, data: object) -> Optional[list]:
-        names = read_class_names(self.class_names, osp.dirname(self.ann_file))
-        if names is None and isinstance(data, dict):
-            names = data.get('classes')
-            names = None if names is None else [str(n) for n in names]
+        names = load_class_names(self.class_names, data,
+                                 (osp.dirname(self.ann_file), ))
         if names is not None:
             self._metainfo['classes'] = tuple(names)
         return names
@@ -332,7 +296,7 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
             data_list = [data_list[i] for i in kept]
         elif self.class_range is not None:
             kept = class_fraction_indices([int(d['label']) for d in data_list],
-                                          self.class_range, self.min_per_class)
+                                          self.class_range)
             data_list = [data_list[i] for i in kept]
         if self.carve is not None or self.class_range is not None \
                 or self.label_rate is not None:

@@ -589,7 +589,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.base_channels is None:
         width = 96 if args.backbone == 'aclgcn' else 64
         args.base_channels = width if on_gpu else width // 2
-    from aclnet_mm.models.utils.graph import get_layout
+    from aclnet_mm.structures import get_layout
     args.num_joints = get_layout(args.layout).num_node
     return args
 

@@ -133,7 +133,7 @@ def head_num_nodes(model: dict) -> Optional[tuple]:
 
     from mmaction.registry import MODELS
 
-    from aclnet_mm.models.utils.graph import get_layout
+    from aclnet_mm.structures import get_layout
     head = model.get('cls_head') or {}
     cls = MODELS.get(head.get('type', '')) if isinstance(
         head.get('type'), str) else None

@@ -135,7 +135,7 @@ def export_shape(cfg: Config) -> Dict[str, int]:
     from aclnet_mm.apis.inference import _test_pipeline_cfg
     from aclnet_mm.datasets.contract import pipeline_expectations
     from aclnet_mm.datasets.validation import default_in_channels
-    from aclnet_mm.models.utils.graph import get_layout
+    from aclnet_mm.structures import get_layout
     if cfg.model.get('cls_head') is None:
         raise ValueError(f'{cfg.model.type} has no classification head '
                          '(cls_head) to export: export the config that '

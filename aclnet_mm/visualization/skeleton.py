@@ -10,7 +10,7 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
-from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from aclnet_mm.structures import SkeletonLayout, get_layout
 from .figure import new_figure, save_figure
 
 __all__ = [

@@ -26,9 +26,12 @@ from mmaction.registry import HOOKS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets import make_synthetic_skeleton_dataset
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
+
+make_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').make_synthetic_skeleton_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'configs')

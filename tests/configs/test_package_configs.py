@@ -14,9 +14,12 @@ import mmaction
 import pytest
 import torch
 from mmengine.config import Config
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.version import __version__
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PACKAGE = osp.join(REPO, 'aclnet_mm')

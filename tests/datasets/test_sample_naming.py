@@ -16,13 +16,14 @@ from mmcv.transforms import BaseTransform
 from mmengine.model import BaseModel
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets import (CarvedSplitPoseDataset,
-                                ClassFractionPoseDataset, SampleLoadError,
-                                SampleNamingPoseDataset, ValidatedPoseDataset,
+from aclnet_mm.datasets import (SampleLoadError, SkeletonPoseDataset,
                                 WorkerCrashError, describe_dead_workers,
-                                dump_synthetic_skeleton_dataset,
                                 naming_dead_workers)
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 TARGET = 'synthetic_c001_s002'
 
@@ -65,9 +66,11 @@ def ann_file(tmp_path_factory):
         split_ratios=(1, 0, 0))
 
 
-def _build(cls, ann_file, **kwargs):
+def _build(ann_file, **kwargs):
     kwargs.setdefault('split', 'train')
-    return cls(ann_file=ann_file, pipeline=_pipeline(), **kwargs)
+    kwargs.setdefault('validate', False)
+    return SkeletonPoseDataset(
+        ann_file=ann_file, pipeline=_pipeline(), **kwargs)
 
 
 def _target_index(dataset):
@@ -97,15 +100,13 @@ def _assert_names_sample(message, index, ann_file):
     assert f'ValueError: cannot read {TARGET}' in message
 
 
-@pytest.mark.parametrize('cls, kwargs', [
-    (SampleNamingPoseDataset, {}),
-    (ValidatedPoseDataset, dict(layout='nturgb+d', num_classes=2)),
-    (CarvedSplitPoseDataset, dict(split='train', carve=None)),
-    (ClassFractionPoseDataset, dict(split='train', class_range=(0.5, 1))),
+@pytest.mark.parametrize('kwargs', [
+    dict(),
+    dict(validate=True, layout='nturgb+d', num_classes=2),
+    dict(class_range=(0.5, 1)),
 ])
-def test_main_process_error_names_sample(ann_file, cls, kwargs):
-    dataset = _build(cls, ann_file, test_mode=True, **kwargs)
-    assert DATASETS.get(cls.__name__) is cls
+def test_main_process_error_names_sample(ann_file, kwargs):
+    dataset = _build(ann_file, test_mode=True, **kwargs)
     index = _target_index(dataset)
     other = (index + 1) % len(dataset)
     assert dataset[other]['data_samples'].frame_dir != TARGET  # others load
@@ -128,7 +129,7 @@ def test_same_output_as_pose_dataset(ann_file):
             ann_file=ann_file,
             split='train',
             pipeline=_pipeline()))
-    named = _build(SampleNamingPoseDataset, ann_file)
+    named = _build(ann_file)
     for index in (0, 1, 7):
         torch.manual_seed(index)
         expected = plain[index]
@@ -141,12 +142,8 @@ def test_same_output_as_pose_dataset(ann_file):
 
 def test_annotation_read_failure_names_sample(ann_file, tmp_path):
     # Per-sample skeleton files under data_prefix: none exists.
-    dataset = SampleNamingPoseDataset(
-        ann_file=ann_file,
-        pipeline=_pipeline(),
-        split='train',
-        data_prefix=dict(skeleton=str(tmp_path)),
-        test_mode=True)
+    dataset = _build(
+        ann_file, data_prefix=dict(skeleton=str(tmp_path)), test_mode=True)
     with pytest.raises(SampleLoadError) as info:
         dataset[3]
     message = str(info.value)
@@ -158,7 +155,7 @@ def test_annotation_read_failure_names_sample(ann_file, tmp_path):
 
 
 def test_worker_error_names_sample(ann_file):
-    dataset = _build(SampleNamingPoseDataset, ann_file, test_mode=True)
+    dataset = _build(ann_file, test_mode=True)
     index = _target_index(dataset)
     loader = Runner.build_dataloader(
         dict(
@@ -196,7 +193,8 @@ def test_killed_worker_names_sample(ann_file, tmp_path):
         experiment_name=uuid.uuid4().hex,
         train_dataloader=dict(
             dataset=dict(
-                type='SampleNamingPoseDataset',
+                type='SkeletonPoseDataset',
+                validate=False,
                 ann_file=ann_file,
                 split='train',
                 pipeline=_pipeline(kill=True)),
@@ -226,8 +224,8 @@ def test_killed_worker_names_sample(ann_file, tmp_path):
 
 
 def test_describe_dead_workers_reads_breadcrumbs(ann_file):
-    first = _build(SampleNamingPoseDataset, ann_file)
-    second = _build(SampleNamingPoseDataset, ann_file)
+    first = _build(ann_file)
+    second = _build(ann_file)
     # What workers 0-2 of the second dataset wrote (pid, index, step).
     second.breadcrumbs[0] = torch.tensor([4242, 5, 2])
     second.breadcrumbs[1] = torch.tensor([4343, 6, -1])

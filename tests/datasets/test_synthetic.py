@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from mmaction.datasets import PoseDataset
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import (dump_synthetic_skeleton_dataset,
-                                          make_synthetic_skeleton_dataset)
+_synthetic = load_tool('data/synthetic.py')
+dump_synthetic_skeleton_dataset = _synthetic.dump_synthetic_skeleton_dataset
+make_synthetic_skeleton_dataset = _synthetic.make_synthetic_skeleton_dataset
 
 
 @pytest.fixture(autouse=True)

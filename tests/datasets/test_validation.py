@@ -9,7 +9,7 @@ from mmaction.datasets import PoseDataset
 from mmaction.datasets.transforms import GenSkeFeat, PreNormalize3D
 from mmaction.registry import DATASETS
 
-from aclnet_mm.datasets import (DatasetValidationError, ValidatedPoseDataset,
+from aclnet_mm.datasets import (DatasetValidationError, SkeletonPoseDataset,
                                 check_annotations, validate_config,
                                 validate_pickle)
 from aclnet_mm.datasets.transforms import GenSkeletonStreams
@@ -245,7 +245,7 @@ def _ids(dataset):
 def _build(path, pipeline=(), **kwargs):
     return DATASETS.build(
         dict(
-            type='ValidatedPoseDataset',
+            type='SkeletonPoseDataset',
             ann_file=path,
             pipeline=list(pipeline),
             **kwargs))
@@ -281,8 +281,8 @@ def test_validated_dataset_policies(mixed_pickle):
 
 
 def test_validated_dataset_fatal_and_clean(mixed_pickle, tmp_path):
-    assert DATASETS.get('ValidatedPoseDataset') is ValidatedPoseDataset
-    assert issubclass(ValidatedPoseDataset, PoseDataset)
+    assert DATASETS.get('SkeletonPoseDataset') is SkeletonPoseDataset
+    assert issubclass(SkeletonPoseDataset, PoseDataset)
     path, _, _ = mixed_pickle
     with pytest.raises(DatasetValidationError, match='empty_split'):
         _build(path, split='test', on_error='skip')

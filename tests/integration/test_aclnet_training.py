@@ -13,11 +13,14 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.hooks import Hook
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.models.losses import (AffinityContrastiveLoss,
                                      MarginContrastiveLoss)
 from aclnet_mm.tools.launch import build_runner
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 NUM_CLASSES = 4
 CLIP_LEN = 16

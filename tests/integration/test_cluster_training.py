@@ -37,9 +37,12 @@ import torch
 from mmaction.registry import HOOKS
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.tools.train import build_runner, merge_args, parse_args
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 #: A hook the runs import (``custom_imports``). On the rank named by
 #: ``PREEMPT_RANK``, after iteration ``PREEMPT_AT`` (``<epoch>:<batch>``,

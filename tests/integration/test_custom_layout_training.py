@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ACTIONS = ('walk', 'jump', 'kick', 'punch')
@@ -80,8 +81,9 @@ log_level = 'WARNING'
 
 def _user_pickle(path):
     """Windows of each clip, split by time, as a user's converter would."""
-    from aclnet_mm.datasets.embedded.pybullet_mocap import (
-        deepmimic_forward_kinematics, load_deepmimic_motion)
+    mocap = load_tool('data/embedded/prepare_pybullet_mocap.py')
+    deepmimic_forward_kinematics = mocap.deepmimic_forward_kinematics
+    load_deepmimic_motion = mocap.load_deepmimic_motion
     split = dict(train=[], test=[])
     annotations = []
     for label, action in enumerate(ACTIONS):

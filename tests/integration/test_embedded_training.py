@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
+from tool_scripts import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO, 'configs', 'aclnet')
@@ -19,8 +20,9 @@ ACLNET_CONFIG = ('aclnet_aclgcn_1xb16-joint-u24-30e_'
 
 @pytest.fixture(scope='module')
 def embedded(tmp_path_factory):
-    from aclnet_mm.datasets.embedded.pose_classification_kit import (
-        convert_pose_classification_kit, find_pose_classification_kit)
+    kit = load_tool('data/embedded/prepare_pose_classification_kit.py')
+    convert_pose_classification_kit = kit.convert_pose_classification_kit
+    find_pose_classification_kit = kit.find_pose_classification_kit
     try:
         find_pose_classification_kit()
     except FileNotFoundError as err:

@@ -24,9 +24,12 @@ import sys
 
 import pytest
 import torch
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.utils.atomic_checkpoint import checkpoint_problem
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_CLASSES = 4

@@ -12,9 +12,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.converters import convert_casia_b_gait
-from aclnet_mm.datasets.synthetic_casia_b import write_synthetic_gaitgraph_csv
+convert_casia_b_gait = load_tool(
+    'data/casia_b/gen_casia_b.py').convert_casia_b_gait
+write_synthetic_gaitgraph_csv = load_tool(
+    'data/casia_b/synthetic_casia_b.py').write_synthetic_gaitgraph_csv
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(

@@ -13,8 +13,10 @@ import sys
 from typing import Dict, Optional
 
 import pytest
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')

@@ -8,6 +8,7 @@ import os.path as osp
 import mmengine
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
 from aclnet_mm.tools.ablation import (EMBEDDED_VARIANTS, class_names_of,
                                       format_table, main, run_one,
@@ -88,8 +89,9 @@ def test_summary_and_table_hand_case():
 
 @pytest.fixture(scope='module')
 def embedded(tmp_path_factory):
-    from aclnet_mm.datasets.embedded.pose_classification_kit import (
-        convert_pose_classification_kit, find_pose_classification_kit)
+    kit = load_tool('data/embedded/prepare_pose_classification_kit.py')
+    convert_pose_classification_kit = kit.convert_pose_classification_kit
+    find_pose_classification_kit = kit.find_pose_classification_kit
     try:
         find_pose_classification_kit()
     except FileNotFoundError as err:

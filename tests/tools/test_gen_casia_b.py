@@ -5,7 +5,10 @@ import pickle
 import subprocess
 import sys
 
-from aclnet_mm.datasets.synthetic_casia_b import write_synthetic_gaitgraph_csv
+from tool_scripts import load_tool
+
+write_synthetic_gaitgraph_csv = load_tool(
+    'data/casia_b/synthetic_casia_b.py').write_synthetic_gaitgraph_csv
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 
 __all__ = ['track_color', 'draw_person', 'draw_status']
 

@@ -13,7 +13,7 @@ missing joint gets coordinates ``(0, 0)`` and score 0, as OpenPose marks
 a joint it missed.
 
 Joint names follow the layouts registered in
-:mod:`aclnet_mm.models.utils.graph`; ``left`` / ``right`` are the
+:mod:`aclnet_mm.structures`; ``left`` / ``right`` are the
 person's, as in BlazePose, COCO, OpenPose and NTU RGB+D.
 """
 from functools import lru_cache
@@ -21,7 +21,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 
 __all__ = [
     'BLAZEPOSE_LANDMARKS', 'COCO_KEYPOINTS', 'JOINT_SOURCES', 'source_layouts',

@@ -19,7 +19,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 
 __all__ = ['KIT_LIMBS', 'normalize_openpose_kit', 'coordinate_mode']
 

@@ -6,7 +6,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from aclnet_mm.structures import SkeletonLayout, get_layout
 from ..contract import TransformContract
 from ._checks import check_score_shape
 from ._rng import get_rng

@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 from aclnet_mm.datasets.transforms.skeleton_streams import \
     _MMACTION_BONE_TABLES
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 from ..contract import pipeline_expectations, stream_step
 from .problems import Problem, ValidationReport
 from .samples import validate_pickle

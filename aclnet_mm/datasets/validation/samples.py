@@ -16,13 +16,12 @@ from typing import Any, Dict, List, Optional, Union
 import mmengine
 import numpy as np
 
-from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.structures import get_layout, list_layouts
 from aclnet_mm.utils.progress import progress_bar
+from ..class_names import load_class_names
 from .problems import Problem, ValidationReport
 
-__all__ = [
-    'check_sample', 'check_annotations', 'validate_pickle', 'class_names_of'
-]
+__all__ = ['check_sample', 'check_annotations', 'validate_pickle']
 
 _DIM_NAMES = {2: '2D (x, y)', 3: '3D (x, y, z)'}
 
@@ -416,7 +415,7 @@ def check_annotations(data: Any,
                     field='annotations'))
             return ValidationReport(file, problems)
         annotations, splits = data['annotations'], data.get('split')
-        names = class_names_of(data)
+        names = load_class_names(annotations=data)
         if num_classes is None and names is not None:
             # The pickle's own class list bounds its labels.
             num_classes = len(names)
@@ -492,21 +491,6 @@ def check_annotations(data: Any,
             joints=layout is None,
             scores=in_channels is None))
     return ValidationReport(file, problems, num_samples=len(selected))
-
-
-def class_names_of(data: Any) -> Optional[List[str]]:
-    """The class names a pickle carries (top-level ``classes``), if any.
-
-    Args:
-        data (Any): A loaded annotation object.
-
-    Returns:
-        list[str], optional: The names, index = label.
-    """
-    if isinstance(data, dict) and isinstance(
-            data.get('classes'), (list, tuple)):
-        return [str(name) for name in data['classes']]
-    return None
 
 
 def _signature(sample: Any) -> Optional[tuple]:

@@ -11,6 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.hooks.hook import DATA_BATCH
 from mmengine.model import is_model_wrapper
 
+from aclnet_mm.datasets.class_names import load_class_names
 from aclnet_mm.engine.runner.resumable_loop import iters_done_in_epoch
 from aclnet_mm.models.losses import AffinityContrastiveLoss
 
@@ -47,18 +48,6 @@ def find_affinity_losses(
             f'no AffinityContrastiveLoss found in the model (loss_path='
             f'{loss_path!r}); the hook has nothing to drive')
     return found
-
-
-def _read_class_names(path: str) -> List[str]:
-    """One class name per non-empty line of ``path``."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'SuperclassRefreshHook(class_names={path!r}): no such file. '
-            'Write it with the data preparation tool (e.g. '
-            'tools/data/embedded/prepare_pose_classification_kit.py) or '
-            'pass the names as a list.')
-    with open(path) as f:
-        return [line.strip() for line in f if line.strip()]
 
 
 @HOOKS.register_module()
@@ -150,7 +139,7 @@ class SuperclassRefreshHook(Hook):
     def before_train(self, runner) -> None:
         self._losses = find_affinity_losses(runner.model, self.loss_path)
         if isinstance(self.class_names, str):
-            self.class_names = _read_class_names(self.class_names)
+            self.class_names = load_class_names(self.class_names)
 
     def before_train_epoch(self, runner) -> None:
         epoch = runner.epoch + 1

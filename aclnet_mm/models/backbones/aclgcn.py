@@ -38,7 +38,8 @@ from mmaction.models.utils import unit_tcn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 
-from ..utils.graph import build_graph, get_layout
+from aclnet_mm.structures import get_layout
+from ..utils.graph import build_graph
 from .utils import DynamicGCNUnit, GlobalJointMSTCN, run_blocks
 
 ConfigType = Union[Dict, List[Dict]]

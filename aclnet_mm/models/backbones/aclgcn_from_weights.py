@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 import torch
 
-from ..utils.graph import list_layouts
+from aclnet_mm.structures import list_layouts
 
 __all__ = ['infer_model_cfg']
 

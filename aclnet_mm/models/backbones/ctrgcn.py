@@ -102,7 +102,7 @@ class CTRGCN(BaseModule):
     Args:
         graph_cfg (dict): Config of MMAction2's ``Graph`` (e.g.
             ``dict(layout='nturgb+d', mode='spatial')``); every layout name
-            registered in :mod:`aclnet_mm.models.utils.graph` works.
+            registered in :mod:`aclnet_mm.structures` works.
         in_channels (int): Input channels ``C``. Defaults to 3.
         base_channels (int): Width of the first stage. Defaults to 64.
         num_stages (int): Number of blocks. Defaults to 10.

@@ -8,7 +8,7 @@ from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 from torch import Tensor
 
-from ..utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 
 __all__ = ['RetrievalRecognizerGCN']
 

@@ -1,8 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 from .confusion import batch_confusion, confusion_increment
 from .dist import all_gather_with_grad, concat_all_gather
-from .graph import (SkeletonLayout, build_graph, get_layout, layout_from_dict,
-                    list_layouts, load_layout_file, register_layout)
+from .graph import build_graph
 from .momentum_average import MomentumAverage
 from .pooling import pool_embedding
 from .queue import ring_buffer_indices, ring_buffer_latest, ring_buffer_push_
@@ -11,12 +10,10 @@ from .superclass import (build_superclasses, neighbor_overlap, superclass_mask,
 from .temperature import anneal_factor, interp_temperature, step_temperature
 
 __all__ = [
-    'SkeletonLayout', 'build_graph', 'get_layout', 'list_layouts',
-    'layout_from_dict', 'load_layout_file', 'register_layout',
-    'all_gather_with_grad', 'concat_all_gather', 'ring_buffer_indices',
-    'ring_buffer_latest', 'ring_buffer_push_', 'batch_confusion',
-    'confusion_increment', 'build_superclasses', 'neighbor_overlap',
-    'superclass_mask', 'superclass_sizes', 'topk_neighbors', 'anneal_factor',
-    'interp_temperature', 'step_temperature', 'pool_embedding',
-    'MomentumAverage'
+    'build_graph', 'all_gather_with_grad', 'concat_all_gather',
+    'ring_buffer_indices', 'ring_buffer_latest', 'ring_buffer_push_',
+    'batch_confusion', 'confusion_increment', 'build_superclasses',
+    'neighbor_overlap', 'superclass_mask', 'superclass_sizes',
+    'topk_neighbors', 'anneal_factor', 'interp_temperature',
+    'step_temperature', 'pool_embedding', 'MomentumAverage'
 ]

@@ -6,7 +6,7 @@ import pytest
 from aclnet_mm.apis.video.landmarks import (BLAZEPOSE_LANDMARKS,
                                             COCO_KEYPOINTS, joint_sources,
                                             map_keypoints)
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 
 
 def _hand_placed():

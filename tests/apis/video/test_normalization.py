@@ -2,10 +2,11 @@
 """The embedded set's coordinate normalisation, by hand and by a loop."""
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
 from aclnet_mm.apis.video.normalization import (KIT_LIMBS, coordinate_mode,
                                                 normalize_openpose_kit)
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
 
 NAMES = get_layout('openpose_body25').joint_names
 
@@ -88,8 +89,9 @@ def test_same_as_the_embedded_data():
     """A real frame of the kit, de-normalised to pixels by a scale and a
     shift, comes back to the stored coordinates (y up, same scale)."""
     pytest.importorskip('mmengine')
-    from aclnet_mm.datasets.embedded.pose_classification_kit import \
-        load_body_recordings
+    load_body_recordings = load_tool(
+        'data/embedded/prepare_pose_classification_kit.py'
+    ).load_body_recordings
     try:
         rec = load_body_recordings()[0]
     except FileNotFoundError as err:

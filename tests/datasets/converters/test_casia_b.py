@@ -3,14 +3,19 @@ import pickle
 
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.converters import (SkeletonFormatError,
-                                           casia_b_subject_splits,
-                                           convert_casia_b_gait,
-                                           convert_casia_b_tracklets,
-                                           convert_rao_casia_b, cut_tracklets,
-                                           fit_length, parse_casia_b_name)
-from aclnet_mm.models.utils.graph import get_layout
+from aclnet_mm.structures import get_layout
+
+_casia_b = load_tool('data/casia_b/gen_casia_b.py')
+SkeletonFormatError = _casia_b.SkeletonFormatError
+casia_b_subject_splits = _casia_b.casia_b_subject_splits
+convert_casia_b_gait = _casia_b.convert_casia_b_gait
+convert_casia_b_tracklets = _casia_b.convert_casia_b_tracklets
+convert_rao_casia_b = _casia_b.convert_rao_casia_b
+cut_tracklets = _casia_b.cut_tracklets
+fit_length = _casia_b.fit_length
+parse_casia_b_name = _casia_b.parse_casia_b_name
 
 
 def write_csv(path, sequences, extra_rows=()):

@@ -5,12 +5,16 @@ import os.path as osp
 import mmengine
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.converters import (SkeletonFormatError,
-                                           convert_ntu_rgbd,
-                                           load_missing_skeletons, ntu_splits,
-                                           parse_ntu_name, read_ntu_skeleton,
-                                           select_bodies)
+_ntu = load_tool('data/ntu/gen_ntu_rgbd_raw.py')
+SkeletonFormatError = _ntu.SkeletonFormatError
+convert_ntu_rgbd = _ntu.convert_ntu_rgbd
+load_missing_skeletons = _ntu.load_missing_skeletons
+ntu_splits = _ntu.ntu_splits
+parse_ntu_name = _ntu.parse_ntu_name
+read_ntu_skeleton = _ntu.read_ntu_skeleton
+select_bodies = _ntu.select_bodies
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
 

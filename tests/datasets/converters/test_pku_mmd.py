@@ -5,10 +5,14 @@ import os.path as osp
 import mmengine
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.converters import (SkeletonFormatError,
-                                           convert_pku_mmd, read_pku_labels,
-                                           read_pku_skeleton, read_pku_split)
+_pku = load_tool('data/pku_mmd/gen_pku_mmd.py')
+SkeletonFormatError = _pku.SkeletonFormatError
+convert_pku_mmd = _pku.convert_pku_mmd
+read_pku_labels = _pku.read_pku_labels
+read_pku_skeleton = _pku.read_pku_skeleton
+read_pku_split = _pku.read_pku_split
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
 

@@ -9,10 +9,14 @@ import numpy as np
 import pytest
 from mmaction.datasets import PoseDataset
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.embedded.pose_classification_kit import (
-    convert_pose_classification_kit, find_pose_classification_kit,
-    load_body_recordings, make_body25_dataset, split_boundaries)
+_kit = load_tool('data/embedded/prepare_pose_classification_kit.py')
+convert_pose_classification_kit = _kit.convert_pose_classification_kit
+find_pose_classification_kit = _kit.find_pose_classification_kit
+load_body_recordings = _kit.load_body_recordings
+make_body25_dataset = _kit.make_body25_dataset
+split_boundaries = _kit.split_boundaries
 
 if importlib.util.find_spec('pose_classification_kit') is None:
     pytest.skip(

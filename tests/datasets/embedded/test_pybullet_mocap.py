@@ -4,11 +4,16 @@ import numpy as np
 import pytest
 from mmaction.datasets import PoseDataset
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.embedded.pybullet_mocap import (
-    DEEPMIMIC_JOINTS, convert_pybullet_mocap, deepmimic_forward_kinematics,
-    load_deepmimic_motion)
-from aclnet_mm.models.utils import build_graph, get_layout
+from aclnet_mm.models.utils import build_graph
+from aclnet_mm.structures import get_layout
+
+_mocap = load_tool('data/embedded/prepare_pybullet_mocap.py')
+DEEPMIMIC_JOINTS = _mocap.DEEPMIMIC_JOINTS
+convert_pybullet_mocap = _mocap.convert_pybullet_mocap
+deepmimic_forward_kinematics = _mocap.deepmimic_forward_kinematics
+load_deepmimic_motion = _mocap.load_deepmimic_motion
 
 
 def test_layout_registered_on_import():

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from aclnet_mm.datasets.transforms import CocoToCocoNew, GenSkeletonStreams
-from aclnet_mm.models.utils import build_graph, get_layout
+from aclnet_mm.models.utils import build_graph
+from aclnet_mm.structures import get_layout
 
 
 def test_coco_new_layout_matches_the_reference_tree():

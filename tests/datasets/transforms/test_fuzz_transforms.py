@@ -39,7 +39,7 @@ from aclnet_mm.datasets.transforms import (BODY_PARTS, CocoToCocoNew,
                                            SkeletonTemporalBlur,
                                            SkeletonTwoView, axis_rotation,
                                            euler_rotation, shear_matrix)
-from aclnet_mm.models.utils.graph import get_layout, list_layouts
+from aclnet_mm.structures import get_layout, list_layouts
 
 # yapf: enable
 

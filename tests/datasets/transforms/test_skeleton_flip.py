@@ -4,7 +4,7 @@ import pytest
 from mmaction.datasets.transforms import Flip
 
 from aclnet_mm.datasets.transforms import SkeletonFlip
-from aclnet_mm.models.utils import get_layout
+from aclnet_mm.structures import get_layout
 
 # A labelled toy: 0 centre, 1 left hand, 2 right hand, 3 left foot,
 # 4 right foot.

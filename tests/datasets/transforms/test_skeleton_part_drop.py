@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from aclnet_mm.datasets.transforms import BODY_PARTS, SkeletonPartDrop
-from aclnet_mm.models.utils import get_layout
+from aclnet_mm.structures import get_layout
 
 _LIMBS = {
     'arm': ('shoulder', 'elbow', 'wrist'),

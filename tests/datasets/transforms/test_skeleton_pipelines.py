@@ -7,9 +7,12 @@ from mmaction.datasets import PoseDataset
 from mmaction.datasets.transforms import (PoseDecode, ToMotion,
                                           UniformSampleFrames)
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.datasets.transforms import GenSkeletonStreams
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 
 @pytest.fixture(autouse=True)

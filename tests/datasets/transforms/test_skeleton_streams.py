@@ -4,7 +4,7 @@ import pytest
 from mmaction.datasets.transforms import GenSkeFeat, JointToBone, ToMotion
 
 from aclnet_mm.datasets.transforms import GenSkeletonStreams
-from aclnet_mm.models.utils import get_layout
+from aclnet_mm.structures import get_layout
 
 # A chain 0 - 1 - 2 - 3 rooted at 0.
 CHAIN = dict(num_node=4, inward=[(1, 0), (2, 1), (3, 2)], center=0)

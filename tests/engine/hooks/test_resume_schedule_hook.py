@@ -13,9 +13,12 @@ import os.path as osp
 import pickle
 
 import pytest
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets import make_synthetic_skeleton_dataset
 from aclnet_mm.tools.train import main as train_main
+
+make_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').make_synthetic_skeleton_dataset
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))

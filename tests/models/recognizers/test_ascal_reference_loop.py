@@ -12,9 +12,11 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.optim import MultiStepLR
 from mmengine.runner import Runner
+from tool_scripts import load_tool
 from torch import nn
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),

@@ -6,9 +6,12 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from tool_scripts import load_tool
 
-from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.tools.launch import build_runner
+
+dump_synthetic_skeleton_dataset = load_tool(
+    'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 RUNTIME = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),

@@ -15,13 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 # yapf: disable
-from aclnet_mm.models.utils import (SkeletonLayout, anneal_factor,
-                                    batch_confusion, build_superclasses,
-                                    confusion_increment, interp_temperature,
-                                    neighbor_overlap, pool_embedding,
-                                    ring_buffer_latest, ring_buffer_push_,
-                                    step_temperature, superclass_sizes,
-                                    topk_neighbors)
+from aclnet_mm.models.utils import (anneal_factor, batch_confusion,
+                                    build_superclasses, confusion_increment,
+                                    interp_temperature, neighbor_overlap,
+                                    pool_embedding, ring_buffer_latest,
+                                    ring_buffer_push_, step_temperature,
+                                    superclass_sizes, topk_neighbors)
+from aclnet_mm.structures import SkeletonLayout
 
 # yapf: enable
 

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Tuple
 import mmengine
 import numpy as np
 
-from aclnet_mm.models.utils.graph import SkeletonLayout, get_layout
+from aclnet_mm.structures import SkeletonLayout, get_layout
 
 __all__ = [
     'make_synthetic_skeleton_dataset', 'dump_synthetic_skeleton_dataset'

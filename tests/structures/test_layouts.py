@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from mmaction.models.utils import Graph
 
-from aclnet_mm.models.utils import (build_graph, get_layout, list_layouts,
-                                    register_layout)
+from aclnet_mm.models.utils import build_graph
+from aclnet_mm.structures import get_layout, list_layouts, register_layout
 
 
 def test_registered_layouts():
