@@ -863,11 +863,54 @@ def test_config_head_nodes_and_class_name_files(tmp_path):
         'train_dataloader.dataset.class_names': 'missing_file',
         'custom_hooks[0].class_names': 'missing_file'
     }
-    # Left out, num_nodes follows the layout (as tools/train.py fills it).
+    # Left out, num_nodes is the head's default 25, the layout's count; the
+    # validator checks the config as written and fills nothing in.
     cfg.model.cls_head.pop('num_nodes')
     cfg.train_dataloader.dataset.pop('class_names')
     cfg.custom_hooks = []
     assert all(report.ok for report in validate_config(cfg))
+    assert 'num_nodes' not in cfg.model.cls_head
+
+
+_CLASS_TYPED_CONFIG = """
+from mmaction.datasets import GenSkeFeat, PackActionInputs, PoseDecode
+from mmaction.models import STGCN, RecognizerGCN
+
+from aclnet_mm.datasets import SkeletonPoseDataset
+from aclnet_mm.models.heads import ACLNetHead
+
+model = dict(
+    type=RecognizerGCN,
+    backbone=dict(type=STGCN, graph_cfg=dict(layout='coco')),
+    cls_head=dict(type=ACLNetHead, num_classes=2, in_channels=8))
+train_dataloader = dict(
+    dataset=dict(
+        type=SkeletonPoseDataset,
+        ann_file={ann_file!r},
+        split='train',
+        pipeline=[
+            dict(type=GenSkeFeat, dataset='coco', feats=['j']),
+            dict(type=PoseDecode),
+            dict(type=PackActionInputs)
+        ]))
+"""
+
+
+def test_class_typed_config(tmp_path):
+    """A pure-Python config, whose types are classes, read with plain
+    ``Config.fromfile``: the head's default 25 nodes and the 25-joint
+    samples are both checked against the model's COCO layout (17 joints)."""
+    path = tmp_path / 'd.pkl'
+    mmengine.dump(
+        dict(split=dict(train=['a']), annotations=[_good('a')]), str(path))
+    config = tmp_path / 'class_typed.py'
+    config.write_text(_CLASS_TYPED_CONFIG.format(ann_file=str(path)))
+    reports = validate_config(str(config))
+    fields = {p.field: p.kind for r in reports for p in r.problems}
+    assert fields == {
+        'model.cls_head.num_nodes': 'layout_mismatch',
+        'keypoint': 'layout_mismatch'
+    }
 
 
 @pytest.mark.parametrize('split', ['train', None])

@@ -3,7 +3,9 @@
 
 The pipeline is read through the transforms' contracts
 (:mod:`aclnet_mm.datasets.contract`), the model through its registered
-classes, so the validator, the datasets and the inference API agree.
+classes, so the validator, the datasets and the inference API agree. The
+config is checked as it is written, nothing is filled in: a ``type`` may be
+a registered name (text configs) or the class itself (pure-Python configs).
 """
 import inspect
 import os.path as osp
@@ -12,10 +14,9 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from aclnet_mm.datasets.transforms.skeleton_streams import \
-    _MMACTION_BONE_TABLES
 from aclnet_mm.structures import get_layout
 from ..contract import pipeline_expectations, stream_step
+from ..transforms.skeleton_streams import _MMACTION_BONE_TABLES
 from .problems import Problem, ValidationReport
 from .samples import validate_pickle
 
@@ -34,6 +35,25 @@ def _unwrap_dataset(cfg: dict, where: str = 'dataset') -> tuple:
             and isinstance(cfg.get('dataset'), dict):
         cfg, where = cfg['dataset'], where + '.dataset'
     return cfg, where
+
+
+def _model_class(cfg: Any) -> Optional[type]:
+    """The class of a model-part config: its ``type``, a registered name
+    or the class itself; None when unknown."""
+    kind = cfg.get('type') if isinstance(cfg, dict) else None
+    if isinstance(kind, str):
+        return MODELS.get(kind)
+    return kind if isinstance(kind, type) else None
+
+
+def _default_arg(cls: Optional[type], name: str) -> Any:
+    """The default of ``cls.__init__``'s argument ``name``, or None."""
+    if cls is None:
+        return None
+    param = inspect.signature(cls.__init__).parameters.get(name)
+    if param is None or param.default is inspect.Parameter.empty:
+        return None
+    return param.default
 
 
 def _try_layout(layout: Any):
@@ -133,18 +153,27 @@ def check_pipeline(pipeline: Optional[Sequence],
 
 def _check_head(cfg: Any, file: str) -> List[Problem]:
     """A topology head must have as many nodes as the layout has joints."""
-    from aclnet_mm.tools.config_defaults import head_num_nodes
-    found = head_num_nodes(cfg.get('model') or {})
-    if found is None or found[0] == found[1]:
+    model = cfg.get('model') or {}
+    head = model.get('cls_head') or {}
+    cls = _model_class(head)
+    if cls is None:
         return []
-    given = (cfg.get('model') or {}).get('cls_head', {}).get('num_nodes')
-    what = 'the default 25' if given is None else given
+    params = inspect.signature(cls.__init__).parameters
+    if 'num_nodes' not in params or 'feature_source' not in params:
+        return []
+    source = head.get('feature_source', params['feature_source'].default)
+    graph, _ = _try_layout(
+        ((model.get('backbone') or {}).get('graph_cfg') or {}).get('layout'))
+    used = head.get('num_nodes', params['num_nodes'].default)
+    if used is None:
+        used = 25  # ACLNetHead's None: NTU RGB+D's 25 joints
+    if source != 'topology' or graph is None or used == graph.num_node:
+        return []
     return [
         Problem(
             'layout_mismatch', f'the head compares V x V topologies with '
-            f'num_nodes={what}, but the graph layout has {found[1]} joints; '
-            f'set num_nodes={found[1]}, or leave it out: tools/train.py '
-            'then takes it from the layout',
+            f'num_nodes={used}, but the graph layout has {graph.num_node} '
+            f'joints; set num_nodes={graph.num_node}',
             file,
             field='model.cls_head.num_nodes')
     ]
@@ -224,13 +253,7 @@ def default_in_channels(backbone: dict) -> Optional[int]:
     """The backbone's ``in_channels``: given, else its class default."""
     if 'in_channels' in backbone:
         return backbone['in_channels']
-    cls = MODELS.get(backbone.get('type', ''))
-    if cls is None:
-        return None
-    param = inspect.signature(cls.__init__).parameters.get('in_channels')
-    if param is None or param.default is inspect.Parameter.empty:
-        return None
-    return param.default
+    return _default_arg(_model_class(backbone), 'in_channels')
 
 
 def expectations_from_config(cfg: Any) -> List[Dict[str, Any]]:
@@ -327,9 +350,6 @@ def validate_config(cfg: Any,
                             f'{err}', name)
                 ])
             ]
-    # What tools/train.py fills in, so that both agree.
-    from aclnet_mm.tools.config_defaults import fill_head_num_nodes
-    fill_head_num_nodes(cfg)
     entries = expectations_from_config(cfg)
     if not entries:
         return [
