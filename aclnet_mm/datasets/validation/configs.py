@@ -162,8 +162,8 @@ def _check_head(cfg: Any, file: str) -> List[Problem]:
     if 'num_nodes' not in params or 'feature_source' not in params:
         return []
     source = head.get('feature_source', params['feature_source'].default)
-    graph, _ = _try_layout(
-        ((model.get('backbone') or {}).get('graph_cfg') or {}).get('layout'))
+    graph, _ = _try_layout(((model.get('backbone') or {}).get('graph_cfg')
+                            or {}).get('layout'))
     used = head.get('num_nodes', params['num_nodes'].default)
     if used is None:
         used = 25  # ACLNetHead's None: NTU RGB+D's 25 joints
