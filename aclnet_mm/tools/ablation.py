@@ -41,10 +41,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import mmengine
 import numpy as np
 
-from aclnet_mm.datasets import read_class_names
+from aclnet_mm.datasets import load_class_names
 from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
@@ -599,13 +598,8 @@ def class_names_of(config: str, options: Sequence[str] = ()) -> Optional[list]:
     while 'dataset' in dataset:  # wrappers such as RepeatDataset
         dataset = dataset['dataset']
     ann_file = dataset.get('ann_file')
-    folder = osp.dirname(ann_file) if isinstance(ann_file, str) else None
-    names = read_class_names(dataset.get('class_names'), folder)
-    if names is None and isinstance(ann_file, str) and osp.isfile(ann_file):
-        data = mmengine.load(ann_file)
-        if isinstance(data, dict) and data.get('classes') is not None:
-            names = [str(name) for name in data['classes']]
-    return names
+    return load_class_names(dataset.get('class_names'),
+                            ann_file if isinstance(ann_file, str) else None)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
