@@ -46,8 +46,9 @@ def _pretrain_cfg(ann_file, work_dir, max_epochs):
         dict(type='PackActionInputs', meta_keys=('knn_bank', ))
     ]
     bank = dict(
-        type='ClassFractionPoseDataset',
+        type='SkeletonPoseDataset',
         ann_file=ann_file,
+        validate=False,
         split='train',
         extra_info=dict(knn_bank=True),
         pipeline=feature_pipeline,
