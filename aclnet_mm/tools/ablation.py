@@ -598,8 +598,9 @@ def class_names_of(config: str, options: Sequence[str] = ()) -> Optional[list]:
     while 'dataset' in dataset:  # wrappers such as RepeatDataset
         dataset = dataset['dataset']
     ann_file = dataset.get('ann_file')
-    return load_class_names(dataset.get('class_names'),
-                            ann_file if isinstance(ann_file, str) else None)
+    return load_class_names(
+        dataset.get('class_names'),
+        ann_file if isinstance(ann_file, str) else None)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:

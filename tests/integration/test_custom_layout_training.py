@@ -8,8 +8,9 @@ pickle by plain code, the layout is written into the config as a dict
 (joint names, parents, flip pairs by name) with no Python module and no
 ``register_layout``, the validator checks the pickle against the config
 (and against the same layout given as a JSON file), and ``tools/train.py``
-trains ACLNet on it for two epochs, with the ACLNet settings and the head's
-``num_nodes`` left out of the config (they follow from the data).
+trains ACLNet on it for two epochs, with the ACLNet settings left out of
+the config (they follow from the data) and the head's ``num_nodes`` set to
+the layout's 15 joints.
 """
 import json
 import os.path as osp
@@ -55,6 +56,7 @@ model = dict(
         down_stages=(2, ), num_person=1, with_topology=True),
     cls_head=dict(
         type='ACLNetHead', num_classes={num_classes}, in_channels=16,
+        num_nodes=15,
         loss_inter=dict(type='AffinityContrastiveLoss', proj_channels=8),
         loss_intra=dict(type='MarginContrastiveLoss', proj_channels=8)))
 pipeline = [
@@ -151,7 +153,7 @@ def test_own_layout_validates_and_trains(tmp_path, monkeypatch, capsys):
     ckpt = torch.load(work_dir / 'epoch_2.pth', weights_only=False)
     assert list(ckpt['meta']['dataset_meta']['classes']) == list(ACTIONS)
     state = ckpt['state_dict']
-    # num_nodes from the layout: 15 x 15 topologies; the rule's queue: the
+    # num_nodes of the layout: 15 x 15 topologies; the rule's queue: the
     # largest power of two not above the training clips.
     from aclnet_mm.tools.config_defaults import aclnet_settings
     assert state['cls_head.loss_inter.proj.weight'].shape[1] == 15 * 15

@@ -43,7 +43,7 @@ import os.path as osp
 import re
 import sys
 from collections import namedtuple
-from typing import (Dict, FrozenSet, Iterable, List, Optional, Sequence, Union)
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Union
 
 import mmengine
 import numpy as np
