@@ -23,7 +23,6 @@ import os.path as osp
 import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-import mmengine
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
@@ -34,7 +33,7 @@ from .sample_naming import SampleNamingMixin
 from .subsets import (carve_split_indices, class_fraction_indices,
                       labelled_subset_indices, parse_group_ids)
 from .validation import (Problem, ValidationReport, check_annotations,
-                         check_pipeline)
+                         check_pipeline, read_annotations)
 
 __all__ = ['SkeletonPoseDataset', 'DatasetValidationError']
 
@@ -180,21 +179,11 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
 
     # ------------------------------------------------------------ loading
     def _read(self) -> object:
-        if not self.ann_file.endswith('.pkl'):
+        data, problems = read_annotations(self.ann_file)
+        if problems:
             raise DatasetValidationError(
-                ValidationReport(self.ann_file, [
-                    Problem('not_pickle', 'PoseDataset only reads files '
-                            'ending in .pkl', self.ann_file)
-                ]))
-        try:
-            return mmengine.load(self.ann_file)
-        except Exception as err:  # noqa: BLE001 - any unpickling failure
-            raise DatasetValidationError(
-                ValidationReport(self.ann_file, [
-                    Problem(
-                        'not_pickle', f'cannot be unpickled: '
-                        f'{type(err).__name__}: {err}', self.ann_file)
-                ])) from err
+                ValidationReport(self.ann_file, problems))
+        return data
 
     def _set_class_names(self, data: object) -> Optional[list]:
         names = load_class_names(self.class_names, data,

@@ -15,10 +15,12 @@ the inference API. By concern:
 from .configs import (check_config, check_pipeline, default_in_channels,
                       expectations_from_config, validate_config)
 from .problems import PROBLEM_KINDS, Problem, ValidationReport
-from .samples import check_annotations, check_sample, validate_pickle
+from .samples import (check_annotations, check_sample, read_annotations,
+                      validate_pickle)
 
 __all__ = [
     'Problem', 'ValidationReport', 'PROBLEM_KINDS', 'check_sample',
     'check_annotations', 'validate_pickle', 'expectations_from_config',
-    'check_pipeline', 'check_config', 'validate_config', 'default_in_channels'
+    'check_pipeline', 'check_config', 'validate_config', 'default_in_channels',
+    'read_annotations'
 ]

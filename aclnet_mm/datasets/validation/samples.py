@@ -11,7 +11,7 @@ of ``(N, V, 3)`` (x, y, score per detected person-frame).
 import os.path as osp
 import sys
 from collections import Counter
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import mmengine
 import numpy as np
@@ -696,6 +696,37 @@ def _check_skeleton_file(sample: dict, index: int, sid: str, prefix: str,
                         dim)
 
 
+def read_annotations(path: str) -> Tuple[Any, List[Problem]]:
+    """Load a ``PoseDataset`` annotation file, as the datasets and the
+    validator both read it.
+
+    Args:
+        path (str): The ``.pkl`` file.
+
+    Returns:
+        tuple: The loaded object (None when the file is absent or cannot
+        be unpickled) and the problems found: ``missing_file``, or
+        ``not_pickle`` for a name ``PoseDataset`` refuses (the file is
+        still read, so that its samples are checked too) or a file that
+        does not unpickle.
+    """
+    if '://' not in path and not osp.isfile(path):
+        return None, [Problem('missing_file', 'no such file', path)]
+    problems = []
+    if not path.endswith('.pkl'):
+        problems.append(
+            Problem('not_pickle', 'PoseDataset only reads files ending in '
+                    '.pkl', path))
+    try:
+        data = mmengine.load(path, file_format='pkl')
+    except Exception as err:  # noqa: BLE001 - any unpickling failure
+        problems.append(
+            Problem('not_pickle', f'cannot be unpickled: '
+                    f'{type(err).__name__}: {err}', path))
+        return None, problems
+    return data, problems
+
+
 def validate_pickle(path: str,
                     split: Optional[str] = None,
                     num_classes: Optional[int] = None,
@@ -716,21 +747,8 @@ def validate_pickle(path: str,
         ValidationReport: Every problem found.
     """
     path = str(path)
-    if not osp.isfile(path):
-        return ValidationReport(
-            path, [Problem('missing_file', 'no such file', path)])
-    problems = []
-    if not path.endswith('.pkl'):
-        problems.append(
-            Problem('not_pickle', 'PoseDataset only reads files ending in '
-                    '.pkl', path))
-    try:
-        with open(path, 'rb') as f:
-            data = mmengine.load(f, file_format='pkl')
-    except Exception as err:  # noqa: BLE001 - any unpickling failure
-        problems.append(
-            Problem('not_pickle', f'cannot be unpickled: '
-                    f'{type(err).__name__}: {err}', path))
+    data, problems = read_annotations(path)
+    if data is None:
         return ValidationReport(path, problems)
     report = check_annotations(
         data,
