@@ -47,7 +47,7 @@ import numpy as np
 __all__ = [
     'find_pose_classification_kit', 'load_body_recordings', 'split_boundaries',
     'make_body25_dataset', 'convert_pose_classification_kit', 'summarize',
-    'write_classes', 'to_ntu_style'
+    'check_out_file', 'write_dataset', 'to_ntu_style'
 ]
 
 PACKAGE = 'pose_classification_kit'
@@ -220,12 +220,31 @@ def make_body25_dataset(root: Optional[str] = None,
         meta=meta)
 
 
-def write_classes(classes: Sequence[str], out_file: str) -> str:
-    """Write ``classes`` beside ``out_file`` as ``<stem>_classes.txt``."""
+def check_out_file(out_file: str) -> None:
+    """Refuse an output name ``PoseDataset`` would not read."""
+    if not out_file.endswith('.pkl'):
+        raise ValueError(f'PoseDataset reads .pkl files only, got '
+                         f'{out_file!r}')
+
+
+def write_dataset(data: dict, out_file: str, verbose: bool = True) -> None:
+    """Write ``data`` to ``out_file`` and its class list, one name a line
+    in label order, to ``<stem>_classes.txt`` beside it.
+
+    Args:
+        data (dict): The annotation dict.
+        out_file (str): Target ``.pkl``.
+        verbose (bool): Print the clips per split and class. Defaults to
+            True.
+    """
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    mmengine.dump(data, out_file)
     classes_file = osp.splitext(out_file)[0] + '_classes.txt'
     with open(classes_file, 'w') as f:
-        f.write('\n'.join(classes) + '\n')
-    return classes_file
+        f.write('\n'.join(data['classes']) + '\n')
+    if verbose:
+        print(summarize(data))
+        print(f'wrote {out_file} and {classes_file}')
 
 
 def summarize(data: dict) -> str:
@@ -266,16 +285,9 @@ def convert_pose_classification_kit(
     Returns:
         dict: The annotation dict that was written.
     """
-    if not out_file.endswith('.pkl'):
-        raise ValueError(f'PoseDataset reads .pkl files only, got '
-                         f'{out_file!r}')
+    check_out_file(out_file)
     data = make_body25_dataset(root=root, **kwargs)
-    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-    mmengine.dump(data, out_file)
-    classes_file = write_classes(data['classes'], out_file)
-    if verbose:
-        print(summarize(data))
-        print(f'wrote {out_file} and {classes_file}')
+    write_dataset(data, out_file, verbose)
     return data
 
 

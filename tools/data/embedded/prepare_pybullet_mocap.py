@@ -41,7 +41,7 @@ from aclnet_mm.structures import get_layout
 # The BODY-25 script beside this one has the split and class-file helpers.
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from prepare_pose_classification_kit import (  # noqa: E402 isort: skip
-    SPLITS, split_boundaries, summarize, write_classes)
+    SPLITS, check_out_file, split_boundaries, write_dataset)
 
 __all__ = [
     'DEEPMIMIC_ACTIONS', 'DEEPMIMIC_JOINTS', 'load_deepmimic_motion',
@@ -232,16 +232,9 @@ def convert_pybullet_mocap(out_file: str = 'data/embedded/mocap_3d.pkl',
     Returns:
         dict: The annotation dict that was written.
     """
-    if not out_file.endswith('.pkl'):
-        raise ValueError(f'PoseDataset reads .pkl files only, got '
-                         f'{out_file!r}')
+    check_out_file(out_file)
     data = make_mocap_dataset(**kwargs)
-    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-    mmengine.dump(data, out_file)
-    classes_file = write_classes(data['classes'], out_file)
-    if verbose:
-        print(summarize(data))
-        print(f'wrote {out_file} and {classes_file}')
+    write_dataset(data, out_file, verbose)
     return data
 
 
