@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / 'docs'
 METHOD_DOC = DOCS / 'advanced_guides' / 'aclnet_method.md'
 SCANNED_SOURCE_DIRS = ('aclnet_mm', 'tools', 'configs', 'tests', 'demo')
+SCANNED_TOP_FILES = ('Makefile', 'setup.cfg', 'setup.py', 'model-index.yml')
 SOURCE_SUFFIXES = ('.py', '.sh', '.md', '.yml', '.yaml', '.cfg', '.txt')
 
 _FENCE = re.compile(r'^\s*(```|~~~)')
@@ -35,6 +36,7 @@ _HEADING = re.compile(r'^(#{1,6})\s+(.*?)\s*#*\s*$')
 _LINK = re.compile(r'!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?'
                    r'(?:\s+"[^"]*")?\s*\)')
 _INLINE_CODE = re.compile(r'`[^`]*`')
+_EXTERNAL_TARGET = re.compile(r'[a-z][a-z0-9+.-]*:|//')
 _DOCS_REF = re.compile(r'(?<![\w/.-])(docs/[\w./-]+?\.md)(#[\w-]+)?')
 _MD_SECTION_REF = re.compile(r'([\w-]+\.md)\s*§\s*([A-Z]\d+)')
 _SECTION_ID = re.compile(r'§\s*([A-Za-z]?[\d.]+[\w.-]*)')
@@ -56,7 +58,11 @@ def _source_files() -> List[Path]:
                 p for p in sorted(base.rglob('*'))
                 if p.is_file() and p.suffix in SOURCE_SUFFIXES
             ]
-    return [p for p in files if p.resolve() != Path(__file__).resolve()]
+    files += [ROOT / name for name in SCANNED_TOP_FILES]
+    return [
+        p for p in files
+        if p.is_file() and p.resolve() != Path(__file__).resolve()
+    ]
 
 
 def _prose_lines(path: Path) -> Iterator[Tuple[int, str]]:
@@ -146,8 +152,7 @@ def link_problems(path: Path) -> List[str]:
     rel = path.relative_to(ROOT)
     for number, line in _prose_lines(path):
         for target in _LINK.findall(_INLINE_CODE.sub('', line)):
-            if re.match(r'[a-z][a-z0-9+.-]*:', target) or target.startswith(
-                    '//'):
+            if _EXTERNAL_TARGET.match(target):
                 continue  # http(s), mailto, ...
             where = f'{rel}:{number}: ({target})'
             file_part, _, anchor = target.partition('#')
@@ -187,9 +192,8 @@ def reference_problems(path: Path) -> List[str]:
             if not METHOD_DOC.exists():
                 problems.append(f'{where}: §{ident}: no method document')
             elif ident not in section_ids(METHOD_DOC):
-                problems.append(
-                    f'{where}: §{ident} is not a section of '
-                    f'{METHOD_DOC.relative_to(ROOT)}')
+                problems.append(f'{where}: §{ident} is not a section of '
+                                f'{METHOD_DOC.relative_to(ROOT)}')
     return problems
 
 
@@ -229,7 +233,7 @@ def test_method_document_sections_are_unique():
 
 
 @pytest.mark.parametrize('heading, slug', [
-    ('Two protocols: ours (default) and the paper\'s',
+    ("Two protocols: ours (default) and the paper's",
      'two-protocols-ours-default-and-the-papers'),
     ('Q2. Neighbour lists padded with zero counts and the class itself',
      'q2-neighbour-lists-padded-with-zero-counts-and-the-class-itself'),
