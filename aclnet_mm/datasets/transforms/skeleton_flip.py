@@ -26,7 +26,7 @@ class SkeletonFlip(BaseTransform):
 
     * ``None`` (default): nothing. This is ACLNet's 3D ``Spatial_Flip``:
       a pure relabelling, so a left arm's trajectory is fed as the right
-      arm's on the same side of the body (reference notes, §8 item 20).
+      arm's on the same side of the body (aclnet_method.md §Q12).
     * ``'origin'``: ``x -> -x``, a true mirror image of centred 3D (or
       ``PreNormalize2D``-normalised 2D) coordinates; the clean 3D option.
     * ``'image'``: ``x -> W - x`` with ``W = results['img_shape'][1]``, for

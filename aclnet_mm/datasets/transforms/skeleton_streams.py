@@ -79,7 +79,7 @@ class GenSkeletonStreams(BaseTransform):
     * ``'reference'`` (default): ACLNet on ``'coco_new'``, the layout of its
       2D experiments: the mean of the two joints' scores for ``b``, but the
       *difference* for ``k`` and for every motion (scores are subtracted
-      like coordinates, a quirk; reference notes, §8 item 21).
+      like coordinates, a quirk; aclnet_method.md §Q13).
     * ``'mean'``: the mean of the two scores everywhere (two joints for
       ``b`` / ``k``, two frames for motions), never a difference. This is
       MMAction2's ``GenSkeFeat`` (and ACLNet's own ``'coco'`` branch).

@@ -64,7 +64,7 @@ class SuperclassRefreshHook(Hook):
       start of epoch ``s + 1`` and then every ``interval`` epochs, from the
       cumulative statistics. In faithful mode the rebuild runs inside the
       first forward of the epoch, after that batch's statistics, as in the
-      reference (aclnet.md §3.5).
+      reference (aclnet_method.md §Q8).
 
     Everything is derived from ``runner.epoch`` in ``before_train_epoch``
     (the reference counted validation forwards), so a resumed run needs no

@@ -28,7 +28,7 @@ class AffinityContrastiveLoss(nn.Module):
     Each sample is contrasted with EMA class prototypes, but only against
     the prototypes of its class's superclass: the classes the classifier
     confuses it with, and the classes sharing many of those confusers
-    (aclnet.md §3.2-3.7). The temperature of a sample grows with the size of
+    (aclnet_method.md §M2-§M6). A sample's temperature grows with the size of
     its class's superclass.
 
     Every step (training forward):
@@ -48,40 +48,40 @@ class AffinityContrastiveLoss(nn.Module):
        cross-entropy towards ``y``, mean over the batch. Otherwise a 0-d
        zero still connected to ``proj`` (no unused parameters in DDP).
 
-    Reference quirks (aclnet.md §8) and what each mode does:
+    Reference quirks (aclnet_method.md §Q1 on) and what each mode does:
 
-    - §8.3 false positives weighted by batch composition. Faithful: bank
+    - §Q1 false positives weighted by batch composition. Faithful: bank
       ``+= M + diag(n) M^T``. Clean: ``+= M + M^T``.
-    - §8.4 neighbour lists padded with zero-count classes, the class itself
+    - §Q2 neighbour lists padded with zero-count classes, the class itself
       included, ties to the lower index. Faithful: kept (stable sort).
       Clean: self and zero-count classes excluded, so lists can be shorter
       and sizes (hence temperatures) smaller.
-    - §8.5 duplicated positive when ``y`` is in its own superclass (loss
+    - §Q3 duplicated positive when ``y`` is in its own superclass (loss
       ``>= log 2``). Faithful: the positive logit appears twice in the
       denominator. Clean: once.
-    - §8.8 prototypes updated before the loss with gradient through the
+    - §Q4 prototypes updated before the loss with gradient through the
       ``(1 - m) * batch mean`` term. Faithful: kept; the gradient reaches
       the current batch's true positives (local samples only in DDP, with
       the global count in the mean). Clean: the prototypes used by the
       loss are the updated ones but are constants (stop-gradient); only the
       anchors ``z`` receive gradient.
-    - §8.9 EMA of un-normalised projections, N(0, 1) init, running every
+    - §Q5 EMA of un-normalised projections, N(0, 1) init, running every
       step from the first one (also while the loss is off). Kept in both
       modes; ``prototypes`` is a buffer, initialised from the global torch
       RNG at construction.
-    - §8.2 the bank is cumulative and never reset; §8.6 the affinity score
+    - §Q6 the bank is cumulative and never reset; §Q7 the affinity score
       only decides membership. Kept in both modes.
-    - §8.7 the fallback for an empty superclass (softmax over all classes at
+    - §F7 the fallback for an empty superclass (softmax over all classes at
       0.125) is unreachable in the reference and not implemented: a class
       with an empty superclass contributes ``log 1 = 0`` in clean mode.
-    - §8.10 shape-[1] CPU-built zero when inactive; §8.16 state lost on
-      resume; §8.17 no DDP synchronisation; §7 Python loops and host
+    - §F2 shape-[1] CPU-built zero when inactive; §F4 state lost on
+      resume; §F5 no DDP synchronisation; §F6 Python loops and host
       syncs. Fixed in both modes: 0-d in-graph zero, registered buffers,
       all-reduced increments, vectorised and sync-free steps.
     - The ``softmax > 0`` factor of the true-positive mask is always true
       for the argmax class and is dropped; the ``1e-12`` of the per-class
       mean is replaced by a clamp of the count (relative change 1e-12).
-    - §8.14 (topology feature averaged over padded persons) belongs to the
+    - §Q11 (topology feature averaged over padded persons) belongs to the
       backbone, not to this loss.
 
     Buffers and distributed training: ``confusion`` is float64 (exact counts

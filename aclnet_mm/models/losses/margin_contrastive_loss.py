@@ -39,7 +39,7 @@ class MarginContrastiveLoss(nn.Module):
     size works with any batch size, including a short last batch and a
     queue smaller than the batch (then the contrast set is the current
     batch alone). The reference's FIFO list breaks unless the queue size is
-    a multiple of the batch size (reference/aclnet.md §8.11); that bug is
+    a multiple of the batch size (aclnet_method.md §F3); that bug is
     fixed in both modes.
 
     The loss is active once the queue holds at least ``K - B`` entries,

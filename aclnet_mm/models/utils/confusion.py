@@ -37,7 +37,7 @@ def confusion_increment(confusion: Tensor, faithful: bool = True) -> Tensor:
     - faithful: ``M + diag(n) M^T``. The reference adds, for every anchor of
       class ``c``, one count per false positive predicted as ``c``, so a
       false positive is counted ``n_c`` times and not at all when ``c`` is
-      absent from the batch (aclnet.md §3.3, §8.3).
+      absent from the batch (aclnet_method.md §M3, §Q1).
     - clean: ``M + M^T``, each miss and each false positive counted once.
 
     Args:

@@ -18,7 +18,7 @@ def topk_neighbors(bank: Tensor, k: int, faithful: bool = True) -> Tensor:
         faithful (bool): Reference selection: a stable descending sort, so
             ties go to the lower class index and zero-count classes, the
             class itself included, fill the list up to ``k`` members
-            (aclnet.md §8.4). If False, the class itself and zero-count
+            (aclnet_method.md §Q2). If False, self and zero-count
             classes are never neighbours, so a row may have fewer than ``k``
             members. Defaults to True.
 
@@ -61,7 +61,7 @@ def superclass_mask(neighbors: Tensor, overlap_thr: int) -> Tensor:
     """Superclass membership ``A(i) = N(i) | {j != i : |N(i) & N(j)| >= t}``.
 
     The reference also computes an affinity score per member and sorts by
-    it, but only uses membership afterwards (aclnet.md §3.4, §8.6), so the
+    it, but uses only membership (aclnet_method.md §M4, §Q7), so the
     score is not formed here.
 
     Args:

@@ -26,7 +26,7 @@ def step_temperature(sizes: Tensor, thresholds: Sequence[float],
 
     ``tau = temperatures[i]`` for ``thresholds[i-1] < size <= thresholds[i]``
     (with ``-inf`` and ``+inf`` at the ends). The reference uses thresholds
-    ``(10, 20)`` and temperatures ``(0.1, 0.5, 1.0)`` (aclnet.md §3.6).
+    ``(10, 20)`` and temperatures ``(0.1, 0.5, 1.0)`` (method doc §M5).
 
     Args:
         sizes (Tensor): Superclass sizes, any shape.

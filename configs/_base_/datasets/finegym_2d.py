@@ -1,6 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # FineGYM (HRNet 2D), 2D skeletons (gym_2d.pkl), prepared as ACLNet does
-# (reference/aclnet.md section 4): raw pixel coordinates with the detector
+# (aclnet_method.md §Q14, §Q15): raw pixel coordinates with the detector
 # score as third channel (no normalisation), temporal sampling first, then
 # the 2D flip on the 17 COCO joints, then the 3 synthetic joints of the
 # 'coco_new' layout (CocoToCocoNew, V = 20), then the stream (motions between

@@ -97,7 +97,7 @@ def test_streams_match_a_loop_over_the_layout_tree(name):
 
 
 def test_ntu_kbone_anchors_by_name():
-    # ACLNet's K-bone examples (reference notes, section 4).
+    # ACLNet's K-bone examples (joint minus its 2-hop ancestor).
     layout = get_layout('nturgb+d')
     names = layout.joint_names
     anchors = GenSkeletonStreams('nturgb+d').kbone_anchors

@@ -1,7 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # NTU RGB+D 60, cross-subject, 3D skeletons (ntu60_3d.pkl, see
-# docs/data_preparation.md), prepared as ACLNet does (reference/aclnet.md
-# section 4): PreNormalize3D (its loop-free twin) centred on joint 1 of
+# docs/data_preparation.md), prepared as ACLNet does (aclnet_method.md
+# §Q12, §Q14): PreNormalize3D (its loop-free twin) centred on joint 1 of
 # the first frame with no spine or shoulder alignment, motions taken
 # before temporal sampling,
 # 100-frame clips, 1 clip for validation and 10 for testing.
