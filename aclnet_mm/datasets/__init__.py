@@ -15,6 +15,9 @@ from .synthetic import (dump_synthetic_skeleton_dataset,
                         make_synthetic_skeleton_dataset)
 from .validation import (Problem, ValidationReport, check_annotations,
                          validate_config, validate_pickle)
+# Transforms and samplers at package level: configs import them from here.
+from .samplers import *  # noqa: F401,F403,E402
+from .transforms import *  # noqa: F401,F403,E402
 
 __all__ = [
     'transforms', 'converters', 'samplers', 'SkeletonPoseDataset',
@@ -27,4 +30,4 @@ __all__ = [
     'SampleNamingMixin', 'SampleNamingPoseDataset', 'naming_dead_workers',
     'describe_dead_workers', 'TransformContract', 'get_contract',
     'pipeline_expectations', 'read_class_names', 'labelled_subset_indices'
-]
+] + samplers.__all__ + transforms.__all__
