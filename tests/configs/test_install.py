@@ -38,8 +38,10 @@ EXTERNAL = textwrap.dedent("""\
 def _shared_site(tmp_path) -> str:
     """The running interpreter's packages without this project's install
     (a folder of links: its dist-info would name the wrong location)."""
-    shared = tmp_path / 'shared'
-    shared.mkdir()
+    # Named site-packages: MMEngine's lazy configs import packages found
+    # outside such folders for real instead of lazily.
+    shared = tmp_path / 'shared' / 'site-packages'
+    shared.mkdir(parents=True)
     for name in os.listdir(SITE):
         low = name.lower()
         if 'aclnet' in low or low.endswith('.pth'):
