@@ -11,6 +11,7 @@ external config in another folder inherits the embedded ACLNet config with
 """
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -48,6 +49,17 @@ def _shared_site(tmp_path) -> str:
             continue
         os.symlink(osp.join(SITE, name), shared / name)
     return str(shared)
+
+
+def _copy(tmp_path) -> str:
+    source = tmp_path / 'source'
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns('.git', '.venv', 'data', 'work_dirs',
+                                      'build', '*.egg-info', '__pycache__'))
+    return str(source)
 
 
 def _venv(tmp_path, name: str, shared: str) -> str:
@@ -91,7 +103,9 @@ def test_external_config_trains_in_editable_and_regular_install(tmp_path):
         python = _venv(tmp_path, mode, shared)
         install = [python, '-m', 'pip', 'install', '--no-deps',
                    '--no-build-isolation', '--no-index', '-q']
-        install += ['-e', ROOT] if mode == 'editable' else [ROOT]
+        # A regular install builds in the source folder (build/): from a
+        # copy, so the work tree stays clean.
+        install += ['-e', ROOT] if mode == 'editable' else [_copy(tmp_path)]
         _run(install, cwd=str(tmp_path), env=env)
         where = _run([
             python, '-c', 'import aclnet_mm, mmengine.utils as u; '
