@@ -18,7 +18,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ACLNET = osp.join(REPO, 'aclnet_mm', 'configs', 'aclnet')
 EXAMPLE = osp.join(
     ACLNET, 'paper_protocol',
-    'aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_paper_protocol_keypoint_3d.py')
+    'aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_paper_protocol_'
+    'keypoint_3d.py')
 BENCHMARKS = sorted(
     osp.basename(path)[:-3]
     for path in glob.glob(osp.join(ACLNET, 'aclnet_aclgcn_*.py'))

@@ -16,7 +16,7 @@ import torch
 from config_helpers import CONFIG_ROOT, MMACTION_TRAIN, OUR_TRAIN, ROOT
 
 DATA = osp.join(ROOT, 'data', 'embedded', 'body25_2d.pkl')
-CHILD = textwrap.dedent(f"""\
+CHILD = textwrap.dedent("""\
     # The demo's ACLNet with the inter-class loss at its defaults.
     from mmengine.config import read_base
 

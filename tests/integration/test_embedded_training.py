@@ -81,7 +81,8 @@ def test_aclnet_config_enters_every_phase(embedded, tmp_path):
     # that two epochs reach the active phase. Class names come from the
     # pickle's "classes" (the dataset's metainfo).
     for hook in cfg.custom_hooks:
-        if getattr(hook.type, '__name__', hook.type) == 'SuperclassRefreshHook':
+        kind = hook.type
+        if getattr(kind, '__name__', kind) == 'SuperclassRefreshHook':
             hook.start_epoch = 1
     runner = Runner.from_cfg(cfg)
     runner.train()

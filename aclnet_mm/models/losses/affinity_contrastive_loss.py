@@ -274,7 +274,7 @@ class AffinityContrastiveLoss(nn.Module):
         unresolved = self.unresolved_settings()
         if unresolved:
             raise RuntimeError(
-                f"AffinityContrastiveLoss settings {list(unresolved)} are "
+                f'AffinityContrastiveLoss settings {list(unresolved)} are '
                 "still 'auto': ResolveAutoSettingsHook resolves them before "
                 'training; add dict(type=ResolveAutoSettingsHook) to '
                 'custom_hooks, or state the values')
