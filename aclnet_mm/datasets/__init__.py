@@ -9,15 +9,15 @@ from .labelled_subset import labelled_subset_indices
 from .sample_naming import (SampleLoadError, SampleNamingMixin,
                             WorkerCrashError, describe_dead_workers,
                             naming_dead_workers)
+# Transforms and samplers at package level: configs import them from here.
+from .samplers import *  # noqa: F401,F403,E402
 from .skeleton_pose_dataset import (DatasetValidationError,
                                     SkeletonPoseDataset, read_class_names)
 from .synthetic import (dump_synthetic_skeleton_dataset,
                         make_synthetic_skeleton_dataset)
+from .transforms import *  # noqa: F401,F403,E402
 from .validation import (Problem, ValidationReport, check_annotations,
                          validate_config, validate_pickle)
-# Transforms and samplers at package level: configs import them from here.
-from .samplers import *  # noqa: F401,F403,E402
-from .transforms import *  # noqa: F401,F403,E402
 
 __all__ = [
     'transforms', 'converters', 'samplers', 'SkeletonPoseDataset',

@@ -357,8 +357,8 @@ def test_reference_settings(name, queue, batch, lr, clip_len, augments):
     assert 'TemperatureScheduleHook' in hooks
     # The authors' values, stated in the config whatever the class count.
     inter = cfg.model.cls_head.loss_inter
-    assert (inter.num_neighbors, inter.overlap_thr,
-            tuple(inter.size_thresholds),
+    assert (inter.num_neighbors,
+            inter.overlap_thr, tuple(inter.size_thresholds),
             tuple(inter.temperatures)) == (10, 5, (10, 20), (0.1, 0.5, 1.0))
     # Each data set checks its pickle against the model it feeds.
     layout = cfg.model.backbone.graph_cfg.layout

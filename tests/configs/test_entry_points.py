@@ -5,19 +5,18 @@ import copy
 import sys
 
 import pytest
+from config_helpers import (CONFIG_ROOT, MMACTION_TRAIN, OUR_TRAIN,
+                            load_script, shipped_configs)
 from mmaction.registry import RUNNERS
 from mmengine.config import Config
 from mmengine.runner import Runner
-
-from config_helpers import (CONFIG_ROOT, MMACTION_TRAIN, OUR_TRAIN, load_script,
-                       shipped_configs)
 
 # What decides the experiment; work_dir and launcher are where and how.
 SECTIONS = ('model', 'default_hooks', 'custom_hooks', 'train_dataloader',
             'val_dataloader', 'test_dataloader', 'val_evaluator',
             'test_evaluator', 'train_cfg', 'val_cfg', 'test_cfg',
-            'param_scheduler', 'optim_wrapper', 'auto_scale_lr',
-            'randomness', 'runner_type', 'env_cfg', 'load_from', 'resume')
+            'param_scheduler', 'optim_wrapper', 'auto_scale_lr', 'randomness',
+            'runner_type', 'env_cfg', 'load_from', 'resume')
 
 CONFIGS = shipped_configs()
 

@@ -20,8 +20,9 @@ import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(ROOT, 'data', 'embedded', 'body25_2d.pkl')
-SITE = next(p for p in sys.path
-            if p.endswith('site-packages') and osp.isdir(osp.join(p, 'mim')))
+SITE = next(
+    p for p in sys.path
+    if p.endswith('site-packages') and osp.isdir(osp.join(p, 'mim')))
 
 EXTERNAL = textwrap.dedent("""\
     # An external config: ACLNet on the embedded data, one short epoch.
@@ -71,11 +72,12 @@ def _venv(tmp_path, name: str, shared: str) -> str:
     ],
                    check=True)
     python = str(env_dir / 'bin' / 'python')
-    site = subprocess.run(
-        [python, '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'],
-        check=True,
-        capture_output=True,
-        text=True).stdout.strip()
+    site = subprocess.run([
+        python, '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'
+    ],
+                          check=True,
+                          capture_output=True,
+                          text=True).stdout.strip()
     with open(osp.join(site, 'shared_packages.pth'), 'w') as f:
         f.write(shared + '\n')
     return python
@@ -101,8 +103,10 @@ def test_external_config_trains_in_editable_and_regular_install(tmp_path):
     env.pop('PYTHONPATH', None)
     for mode in ('editable', 'regular'):
         python = _venv(tmp_path, mode, shared)
-        install = [python, '-m', 'pip', 'install', '--no-deps',
-                   '--no-build-isolation', '--no-index', '-q']
+        install = [
+            python, '-m', 'pip', 'install', '--no-deps',
+            '--no-build-isolation', '--no-index', '-q'
+        ]
         # A regular install builds in the source folder (build/): from a
         # copy, so the work tree stays clean.
         install += ['-e', ROOT] if mode == 'editable' else [_copy(tmp_path)]

@@ -32,9 +32,8 @@ def _recipe(benchmark: str) -> str:
     """The example's lines, with its benchmark import swapped."""
     with open(EXAMPLE) as f:
         text = f.read()
-    text = text.replace(
-        'from ..._base_.paper_protocol import',
-        'from aclnet_mm.configs._base_.paper_protocol import')
+    text = text.replace('from ..._base_.paper_protocol import',
+                        'from aclnet_mm.configs._base_.paper_protocol import')
     return text.replace(
         'from ..aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_keypoint_3d '
         'import', f'from aclnet_mm.configs.aclnet.{benchmark} import')
@@ -73,8 +72,7 @@ def test_paper_protocol_resolved(name, tmp_path):
     assert dict(train, carve='train') == ours['train_dataloader']['dataset']
     # ... validation on the test split, best and last both tested.
     val = paper['val_dataloader']['dataset']
-    assert (val['carve'], val['split'], val['test_mode']) == (None,
-                                                              test_split,
+    assert (val['carve'], val['split'], val['test_mode']) == (None, test_split,
                                                               True)
     assert paper['default_hooks']['checkpoint']['save_best'] == 'acc/top1'
     *kept, test_hook = paper['custom_hooks']

@@ -7,9 +7,9 @@
 # registration) before the Runner builds anything, whichever entry point
 # reads the config (MMAction2's tools/train.py, `mim train mmaction`, ours).
 from mmaction.visualization import ActionVisualizer
-from mmengine.hooks import (CheckpointHook, DistSamplerSeedHook,
-                            IterTimerHook, LoggerHook, ParamSchedulerHook,
-                            RuntimeInfoHook, SyncBuffersHook)
+from mmengine.hooks import (CheckpointHook, DistSamplerSeedHook, IterTimerHook,
+                            LoggerHook, ParamSchedulerHook, RuntimeInfoHook,
+                            SyncBuffersHook)
 from mmengine.runner import LogProcessor
 from mmengine.visualization import LocalVisBackend
 

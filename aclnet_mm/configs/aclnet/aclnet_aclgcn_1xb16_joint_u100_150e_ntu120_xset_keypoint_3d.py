@@ -20,8 +20,7 @@ with read_base():
 # The data set's classes, layout (25 joints) and channels; the authors'
 # ACLNet values: 10 neighbours, overlap above 4, temperature buckets
 # 10 / 20 with 0.1 / 0.5 / 1.0, queue 1024, statistics from epoch 30.
-model.backbone.update(
-    in_channels=in_channels, graph_cfg=dict(layout=layout))
+model.backbone.update(in_channels=in_channels, graph_cfg=dict(layout=layout))
 model.cls_head.update(num_classes=num_classes, num_nodes=25)
 model.cls_head.loss_inter.update(
     num_neighbors=10,

@@ -14,8 +14,7 @@ with read_base():
     from .._base_.default_runtime import *  # noqa: F401,F403
 
 from mmaction.datasets import (FormatGCNInput, GenSkeFeat, PackActionInputs,
-                               PoseDecode, PreNormalize3D,
-                               UniformSampleFrames)
+                               PoseDecode, PreNormalize3D, UniformSampleFrames)
 from mmaction.evaluation import AccMetric
 from mmaction.models import STGCN, RecognizerGCN
 from mmengine.dataset import DefaultSampler, RepeatDataset
@@ -79,8 +78,7 @@ val_pipeline = [
 test_pipeline = [
     dict(type=PreNormalize3D),
     dict(type=GenSkeFeat, dataset='nturgb+d', feats=['j']),
-    dict(
-        type=UniformSampleFrames, clip_len=100, num_clips=10, test_mode=True),
+    dict(type=UniformSampleFrames, clip_len=100, num_clips=10, test_mode=True),
     dict(type=PoseDecode),
     dict(type=FormatGCNInput, num_person=2),
     dict(type=PackActionInputs, meta_keys=pack_meta_keys)

@@ -36,8 +36,8 @@ pipeline = [
 model.backbone.update(
     num_joints=25,
     num_person=num_person,
-    init_cfg=dict(type='Pretrained', checkpoint=pretrained,
-                  prefix='backbone.'))
+    init_cfg=dict(
+        type='Pretrained', checkpoint=pretrained, prefix='backbone.'))
 model.cls_head.update(num_classes=num_classes)
 
 # The pipeline is a few array slices per clip: loading in the main process
@@ -46,10 +46,16 @@ train_dataloader.update(num_workers=0, persistent_workers=False)
 val_dataloader.update(num_workers=0, persistent_workers=False)
 test_dataloader.update(num_workers=0, persistent_workers=False)
 train_dataloader.dataset.update(
-    ann_file=ann_file, split='train', class_range=None, pipeline=pipeline,
+    ann_file=ann_file,
+    split='train',
+    class_range=None,
+    pipeline=pipeline,
     **expect)
 val_dataloader.dataset.update(
-    ann_file=ann_file, split='val', class_range=None, pipeline=pipeline,
+    ann_file=ann_file,
+    split='val',
+    class_range=None,
+    pipeline=pipeline,
     **expect)
 test_dataloader.dataset.update(
     ann_file=ann_file, split='test', pipeline=pipeline, **expect)

@@ -28,8 +28,7 @@ from aclnet_mm.models import InfoNCELoss
 ann_file = 'data/embedded/body25_2d.pkl'
 clip_len = 24
 num_person = 1
-expect = dict(
-    num_classes=20, layout='openpose_body25', in_channels=3, dim=2)
+expect = dict(num_classes=20, layout='openpose_body25', in_channels=3, dim=2)
 
 view_pipeline = [
     dict(type=SkeletonFirstFrames, clip_len=clip_len),

@@ -13,8 +13,9 @@ num_classes = 120
 pretrained = 'work_dirs/ascal_lstm_1xb32_reverse_shear_u150_60e_ntu120_xset_keypoint_3d/epoch_60.pth'  # noqa: E501
 expect.update(num_classes=num_classes)
 
-model.backbone.update(init_cfg=dict(
-    type='Pretrained', checkpoint=pretrained, prefix='backbone.'))
+model.backbone.update(
+    init_cfg=dict(
+        type='Pretrained', checkpoint=pretrained, prefix='backbone.'))
 model.cls_head.update(num_classes=num_classes)
 train_dataloader.dataset.update(ann_file=ann_file, split=train_split, **expect)
 val_dataloader.dataset.update(ann_file=ann_file, split=train_split, **expect)

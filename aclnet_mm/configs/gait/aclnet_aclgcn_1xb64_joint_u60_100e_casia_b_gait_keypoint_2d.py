@@ -34,8 +34,8 @@ from mmengine.optim import CosineAnnealingLR
 
 from aclnet_mm.datasets import SkeletonFlip, SkeletonPoseDataset
 from aclnet_mm.evaluation import GaitRank1Metric
-from aclnet_mm.models import (ACLGCN, AffinityContrastiveLoss,
-                              ACLNetRetrievalHead, MarginContrastiveLoss,
+from aclnet_mm.models import (ACLGCN, ACLNetRetrievalHead,
+                              AffinityContrastiveLoss, MarginContrastiveLoss,
                               RetrievalRecognizerGCN, StepTemperature)
 
 protocol = 'clean'

@@ -36,8 +36,8 @@ from mmengine.optim import CosineAnnealingLR
 
 from aclnet_mm.datasets import RandomSkeletonRotate, SkeletonPoseDataset
 from aclnet_mm.evaluation import ReIDMetric
-from aclnet_mm.models import (ACLGCN, AffinityContrastiveLoss,
-                              ACLNetRetrievalHead, MarginContrastiveLoss,
+from aclnet_mm.models import (ACLGCN, ACLNetRetrievalHead,
+                              AffinityContrastiveLoss, MarginContrastiveLoss,
                               RetrievalRecognizerGCN, StepTemperature)
 
 protocol = 'clean'
@@ -153,8 +153,5 @@ param_scheduler = [
 ]
 optim_wrapper.optimizer.update(lr=0.1)
 default_hooks.checkpoint.update(
-    interval=5,
-    save_best='reid/val_rank1',
-    rule='greater',
-    max_keep_ckpts=1)
+    interval=5, save_best='reid/val_rank1', rule='greater', max_keep_ckpts=1)
 custom_hooks[1].update(start_epoch=20)  # SuperclassRefreshHook

@@ -20,9 +20,6 @@ model.cls_head.update(num_classes=num_classes)
 train_dataloader.dataset.update(split='train', num_classes=num_classes)
 val_dataloader.dataset.update(split='test')
 val_evaluator = dict(
-    type=ReIDMetric,
-    distance='euclidean',
-    compat=True,
-    compat_batch_size=256)
+    type=ReIDMetric, distance='euclidean', compat=True, compat_batch_size=256)
 test_evaluator = val_evaluator
 default_hooks.checkpoint.update(save_best='reid/N-N_rank1')

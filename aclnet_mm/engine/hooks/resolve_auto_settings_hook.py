@@ -112,10 +112,7 @@ class ResolveAutoSettingsHook(Hook):
         settings = auto_settings(num_classes, runner.max_epochs)
         resolved = {}
         for name, loss in losses:
-            chosen = {
-                key: settings[key]
-                for key in loss.unresolved_settings()
-            }
+            chosen = {key: settings[key] for key in loss.unresolved_settings()}
             loss.resolve_settings(**chosen)
             resolved[name] = chosen
         for hook in hooks:

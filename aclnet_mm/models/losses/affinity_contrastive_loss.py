@@ -157,8 +157,8 @@ class AffinityContrastiveLoss(nn.Module):
                 f'(got num_classes={num_classes}, num_neighbors='
                 f'{num_neighbors}): the neighbourhood would hold every '
                 f'class. Set num_neighbors to at most {num_classes - 1}.')
-        if size_thresholds != AUTO and len(temperatures) != len(
-                size_thresholds) + 1:
+        if size_thresholds != AUTO and len(
+                temperatures) != len(size_thresholds) + 1:
             raise ValueError(
                 f'temperatures needs len(size_thresholds) + 1 = '
                 f'{len(size_thresholds) + 1} values, got {len(temperatures)}')
@@ -230,8 +230,8 @@ class AffinityContrastiveLoss(nn.Module):
     def unresolved_settings(self) -> Tuple[str, ...]:
         """Names of the settings still ``'auto'``."""
         return tuple(
-            name for name in ('num_neighbors', 'overlap_thr',
-                              'size_thresholds')
+            name
+            for name in ('num_neighbors', 'overlap_thr', 'size_thresholds')
             if getattr(self, name) == AUTO)
 
     def resolve_settings(self, **settings: Any) -> None:
@@ -259,16 +259,16 @@ class AffinityContrastiveLoss(nn.Module):
                         f'size_thresholds {value} do not fit temperatures '
                         f'{self.temperatures}')
             setattr(self, name, value)
-        if self.num_neighbors != AUTO and (self.num_classes <=
-                                           self.num_neighbors):
+        if self.num_neighbors != AUTO and (self.num_classes
+                                           <= self.num_neighbors):
             raise ValueError(
                 f'num_neighbors={self.num_neighbors} needs more than '
                 f'{self.num_neighbors} classes, got {self.num_classes}')
         if 'size_thresholds' in settings:
             self._build_policy()
             with torch.no_grad():
-                self.class_tau.copy_(self._temperature(
-                    self.superclass_sizes()))
+                self.class_tau.copy_(
+                    self._temperature(self.superclass_sizes()))
 
     def _check_resolved(self) -> None:
         unresolved = self.unresolved_settings()

@@ -12,8 +12,8 @@ from aclnet_mm.engine.hooks import (ResolveAutoSettingsHook,
                                     SuperclassRefreshHook, auto_settings)
 from aclnet_mm.models import AffinityContrastiveLoss
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 DATA = osp.join(REPO, 'data', 'embedded', 'body25_2d.pkl')
 CONFIG = osp.join(
     REPO, 'aclnet_mm', 'configs', 'aclnet',
@@ -129,7 +129,9 @@ def test_real_run_resolves_from_the_training_set(tmp_path):
     loss = runner.model.cls_head.loss_inter
     assert (loss.num_neighbors, loss.overlap_thr,
             loss.size_thresholds) == (4, 2, (4, 8))
-    (hook, ) = [h for h in runner.hooks if isinstance(h, SuperclassRefreshHook)]
+    (hook, ) = [
+        h for h in runner.hooks if isinstance(h, SuperclassRefreshHook)
+    ]
     assert hook.start_epoch == 1
     (resolver, ) = [
         h for h in runner.hooks if isinstance(h, ResolveAutoSettingsHook)

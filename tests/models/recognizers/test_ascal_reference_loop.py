@@ -235,10 +235,10 @@ def test_pretraining_config_is_the_reference(dataset):
             model.loss.normalize) == (InfoNCELoss, REF['nce_t'], False)
     backbone = model.backbone
     assert (backbone.type, backbone.rnn_type, backbone.hidden_channels,
-            backbone.num_layers, backbone.temporal_pool,
-            backbone.in_channels * backbone.num_joints *
-            backbone.num_person) == (SkeletonRNN, 'LSTM', REF['hidden'], 1,
-                                     'mean', 150)
+            backbone.num_layers, backbone.temporal_pool, backbone.in_channels *
+            backbone.num_joints * backbone.num_person) == (SkeletonRNN, 'LSTM',
+                                                           REF['hidden'], 1,
+                                                           'mean', 150)
     assert cfg.train_cfg.max_epochs == REF['epochs']
     assert [h['type'] for h in cfg.custom_hooks
             ] == [QueueWarmupHook, MomentumEncoderHook]

@@ -18,5 +18,4 @@ carve_cfg = dict(
 
 train_dataloader.dataset.update(ann_file=ann_file, **carve_cfg, **expect)
 val_dataloader.dataset.update(ann_file=ann_file, **carve_cfg, **expect)
-test_dataloader.dataset.update(
-    ann_file=ann_file, split=test_split, **expect)
+test_dataloader.dataset.update(ann_file=ann_file, split=test_split, **expect)
