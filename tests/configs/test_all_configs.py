@@ -34,7 +34,7 @@ from aclnet_mm.models.utils.graph import get_layout
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'aclnet_mm', 'configs')
-# The paper-protocol siblings differ from their benchmark config only in
+# The paper protocol's example differs from its benchmark config only in
 # datasets and sampler: test_paper_protocol_configs.py checks them.
 CONFIGS = sorted(
     path

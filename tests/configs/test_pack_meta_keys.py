@@ -16,7 +16,7 @@ from aclnet_mm.datasets import SampleNamingMixin
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'aclnet_mm', 'configs')
-# The paper-protocol siblings keep their benchmark config's packing
+# The paper protocol's example keeps its benchmark config's packing
 # (test_paper_protocol_configs.py compares the pipelines).
 CONFIGS = sorted(
     path
