@@ -1,19 +1,19 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Our configs as pure-Python modules of the installed package.
+"""Our configs: class-typed MMEngine configs, installed with the package.
 
-Inherit them from a config anywhere, in MMEngine's ``read_base`` style::
+``configs/`` at the top of the repository is a link to this folder. Train
+one with ``mim train mmaction configs/aclnet_ctrgcn_ntu60.py``, MMAction2's
+``tools/train.py`` or ours: the config is the whole experiment, so all
+three run the same one. Inherit one from a config anywhere, after
+``pip install -e .`` or a regular install::
 
     from mmengine.config import read_base
 
     with read_base():
         from aclnet_mm.configs.aclnet_ctrgcn_ntu60 import *
 
-and train with ``mim train mmaction CONFIG`` or MMAction2's own
-``tools/train.py``: no prior import and no ``PYTHONPATH`` are needed. The
-runtime's ``runner_type`` imports aclnet_mm (module registration, the DRN
-stub) before the Runner builds anything; ``custom_imports`` does that for
-text configs, but MMEngine ignores it in pure-Python ones.
-
-These modules mirror the text configs under ``configs/`` (same values;
-``tests/configs/test_package_configs.py`` checks that they agree).
+Layout: ``_base_/`` holds the fragments (``default_runtime``,
+``aclnet_hooks``, ``paper_protocol``, ``schedules/``, ``models/``,
+``datasets/``); ``aclnet/``, ``ascal/``, ``gait/`` and ``reid/`` the configs
+to train. The modules are read by MMEngine's config parser, not imported.
 """

@@ -28,22 +28,30 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 from tool_scripts import load_tool
 
+from aclnet_mm.engine.hooks import auto_settings
+from aclnet_mm.models import AffinityContrastiveLoss
 from aclnet_mm.structures import get_layout
 
 make_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').make_synthetic_skeleton_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_ROOT = osp.join(REPO, 'configs')
-# The paper-protocol siblings differ from their benchmark config only in
+CONFIG_ROOT = osp.join(REPO, 'aclnet_mm', 'configs')
+# The paper protocol's example differs from its benchmark config only in
 # datasets and sampler: test_paper_protocol_configs.py checks them.
 CONFIGS = sorted(
     path
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
     if not {'_base_', 'paper_protocol'}
-    & set(osp.relpath(path, CONFIG_ROOT).split(osp.sep)))
+    & set(osp.relpath(path, CONFIG_ROOT).split(osp.sep))
+    and not path.endswith('__init__.py'))
 SHRINK = dict(base_channels=16, num_stages=2)
 SYNTHETIC_FRAMES = 30  # shorter than most clips: samplers must loop them
+
+
+def _tname(kind):
+    """A config's type, a class (these configs) or a registered name."""
+    return kind if isinstance(kind, str) else kind.__name__
 
 
 def _config_id(path):
@@ -63,7 +71,7 @@ def _dataset(cfg_dataset):
 def _find(pipeline, type_name, nested=True):
     """The first transform of a type, also inside wrapper transforms."""
     for transform in pipeline:
-        if transform['type'] == type_name:
+        if _tname(transform['type']) == type_name:
             return transform
         inner = transform.get('transforms')
         if inner and nested:
@@ -79,9 +87,9 @@ def _data_format(cfg, path):
     pipeline = dataset['pipeline']
     ann_file = osp.basename(dataset['ann_file'])
     name = osp.basename(path)
-    if name.endswith('-keypoint-3d.py') or '_3d' in ann_file:
+    if name.endswith('_keypoint_3d.py') or '_3d' in ann_file:
         dim = 3
-    elif name.endswith('-keypoint-2d.py') or '_2d' in ann_file:
+    elif name.endswith('_keypoint_2d.py') or '_2d' in ann_file:
         dim = 2
     else:
         raise AssertionError(f'{name}: 2D or 3D? neither the name nor '
@@ -185,7 +193,7 @@ def _check_consistency(cfg):
     if intra and 'queue_size' in intra:
         assert intra.queue_size >= batch, 'queue smaller than a batch'
     if head.get('feature_source', 'topology') == 'topology' and \
-            head.type == 'ACLNetHead':
+            _tname(head.type) == 'ACLNetHead':
         layout = get_layout(cfg.model.backbone.graph_cfg.layout)
         assert head.get('num_nodes', 25) == layout.num_node
 
@@ -194,7 +202,9 @@ def _shrink(model_cfg):
     """Narrow, 2-stage copy of a GCN backbone, after checking that the
     head's ``in_channels`` is the full backbone's output width."""
     backbone = model_cfg.backbone
-    params = inspect.signature(MODELS.get(backbone.type)).parameters
+    kind = backbone.type
+    params = inspect.signature(
+        MODELS.get(kind) if isinstance(kind, str) else kind).parameters
     if not all(
             key in params
             for key in ('base_channels', 'num_stages', 'inflate_stages')):
@@ -234,6 +244,14 @@ def test_config_builds_and_runs(path, one_thread):
         for hook in cfg.get('custom_hooks', []):
             HOOKS.build(dict(hook))
         model = MODELS.build(_shrink(cfg.model))
+        # What ResolveAutoSettingsHook does before training ('auto').
+        for module in model.modules():
+            if isinstance(module, AffinityContrastiveLoss):
+                settings = auto_settings(module.num_classes,
+                                         cfg.train_cfg.max_epochs)
+                module.resolve_settings(
+                    **{k: settings[k]
+                       for k in module.unresolved_settings()})
         train_cfg = _dataset(cfg.train_dataloader.dataset)['pipeline']
         val_cfg = _dataset(cfg.val_dataloader.dataset)['pipeline']
         test_cfg = _dataset(cfg.test_dataloader.dataset)['pipeline']
@@ -259,7 +277,7 @@ def test_config_builds_and_runs(path, one_thread):
         test_out = _run(test_cfg, samples[:1])[0]
         _check_shape(test_out['inputs'], _expected_shape(cfg, test_cfg),
                      'test')
-        if cfg.model.type == 'RecognizerGCN':
+        if _tname(cfg.model.type) == 'RecognizerGCN':
             model.eval()
             data = model.data_preprocessor(
                 pseudo_collate([test_out]), training=False)
@@ -273,17 +291,17 @@ def test_config_builds_and_runs(path, one_thread):
 
 def test_every_aclnet_benchmark_and_stream_has_a_config():
     names = {osp.basename(path) for path in CONFIGS}
-    datasets = ('ntu60-xsub-keypoint-3d', 'ntu60-xview-keypoint-3d',
-                'ntu120-xsub-keypoint-3d', 'ntu120-xset-keypoint-3d',
-                'pkummd-xsub-keypoint-3d', 'pkummd-xview-keypoint-3d',
-                'k400-keypoint-2d', 'finegym-keypoint-2d')
-    streams = ('joint', 'bone', 'kbone', 'joint-motion', 'bone-motion',
-               'kbone-motion')
+    datasets = ('ntu60_xsub_keypoint_3d', 'ntu60_xview_keypoint_3d',
+                'ntu120_xsub_keypoint_3d', 'ntu120_xset_keypoint_3d',
+                'pkummd_xsub_keypoint_3d', 'pkummd_xview_keypoint_3d',
+                'k400_keypoint_2d', 'finegym_keypoint_2d')
+    streams = ('joint', 'bone', 'kbone', 'joint_motion', 'bone_motion',
+               'kbone_motion')
     for dataset in datasets:
         for stream in streams:
             found = [
                 n for n in names if n.startswith('aclnet_aclgcn_')
-                and f'-{stream}-u' in n and n.endswith(f'_{dataset}.py')
+                and f'_{stream}_u' in n and n.endswith(f'_{dataset}.py')
             ]
             assert len(found) == 1, (dataset, stream, found)
 
@@ -291,24 +309,24 @@ def test_every_aclnet_benchmark_and_stream_has_a_config():
 @pytest.mark.parametrize(
     'name, queue, batch, lr, clip_len, augments',
     [
-        ('aclnet_aclgcn_1xb16-kbone-u100-150e_ntu60-xview-keypoint-3d.py', 512,
+        ('aclnet_aclgcn_1xb16_kbone_u100_150e_ntu60_xview_keypoint_3d.py', 512,
          16, 0.025, 100, ['RandomSkeletonRotate', 'SkeletonPartDrop']),
-        ('aclnet_aclgcn_1xb16-bone-motion-u100-150e_ntu60-xsub-keypoint-3d.py',
+        ('aclnet_aclgcn_1xb16_bone_motion_u100_150e_ntu60_xsub_keypoint_3d.py',
          512, 16, 0.025, 100, ['RandomSkeletonRotate', 'SkeletonFlip']),
-        ('aclnet_aclgcn_1xb16-joint-u100-150e_ntu120-xsub-keypoint-3d.py',
+        ('aclnet_aclgcn_1xb16_joint_u100_150e_ntu120_xsub_keypoint_3d.py',
          1024, 16, 0.025, 100, ['RandomSkeletonRotate', 'SkeletonFlip']),
         (
-            'aclnet_aclgcn_1xb16-joint-motion-u100-150e_ntu120-xset-keypoint-3d.py',  # noqa: E501
+            'aclnet_aclgcn_1xb16_joint_motion_u100_150e_ntu120_xset_keypoint_3d.py',  # noqa: E501
             1024,
             16,
             0.025,
             100,
             ['RandomSkeletonRotate']),
-        ('aclnet_aclgcn_1xb16-bone-u50-150e_pkummd-xview-keypoint-3d.py', 512,
+        ('aclnet_aclgcn_1xb16_bone_u50_150e_pkummd_xview_keypoint_3d.py', 512,
          16, 0.025, 50, ['RandomSkeletonRotate', 'SkeletonPartDrop']),
-        ('aclnet_aclgcn_1xb64-kbone-motion-u100-150e_k400-keypoint-2d.py',
+        ('aclnet_aclgcn_1xb64_kbone_motion_u100_150e_k400_keypoint_2d.py',
          2048, 64, 0.1, 100, ['SkeletonFlip']),
-        ('aclnet_aclgcn_1xb16-joint-u100-150e_finegym-keypoint-2d.py', 1024,
+        ('aclnet_aclgcn_1xb16_joint_u100_150e_finegym_keypoint_2d.py', 1024,
          16, 0.025, 100, ['SkeletonFlip']),
     ])
 def test_reference_settings(name, queue, batch, lr, clip_len, augments):
@@ -319,7 +337,7 @@ def test_reference_settings(name, queue, batch, lr, clip_len, augments):
     assert cfg.train_cfg.max_epochs == 150
     assert cfg.param_scheduler[0].convert_to_iter_based
     train = cfg.train_dataloader.dataset
-    types = [t['type'] for t in train.pipeline]
+    types = [_tname(t['type']) for t in train.pipeline]
     assert [
         t for t in types
         if t in ('RandomSkeletonRotate', 'SkeletonFlip', 'SkeletonPartDrop')
@@ -331,11 +349,24 @@ def test_reference_settings(name, queue, batch, lr, clip_len, augments):
                  'UniformSampleFrames').num_clips == 10
     # Train on the split minus the carved part, validate on the carved part
     # of the same split, test on the official test split.
-    assert (train.type, train.carve) == ('SkeletonPoseDataset', 'train')
+    assert (_tname(train.type), train.carve) == ('SkeletonPoseDataset',
+                                                 'train')
     val = cfg.val_dataloader.dataset
     assert (val.carve, val.split, val.seed) == ('val', train.split, train.seed)
     assert cfg.test_dataloader.dataset.split != train.split
     assert cfg.default_hooks.checkpoint.save_best == 'acc/top1'
-    hooks = {h.type: h for h in cfg.custom_hooks}
+    hooks = {_tname(h.type): h for h in cfg.custom_hooks}
     assert hooks['SuperclassRefreshHook'].start_epoch == 30
     assert 'TemperatureScheduleHook' in hooks
+    # The authors' values, stated in the config whatever the class count.
+    inter = cfg.model.cls_head.loss_inter
+    assert (inter.num_neighbors,
+            inter.overlap_thr, tuple(inter.size_thresholds),
+            tuple(inter.temperatures)) == (10, 5, (10, 20), (0.1, 0.5, 1.0))
+    # Each data set checks its pickle against the model it feeds.
+    layout = cfg.model.backbone.graph_cfg.layout
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[loader].dataset
+        assert dataset.num_classes == cfg.model.cls_head.num_classes
+        assert (dataset.layout, dataset.in_channels) == (layout, 3)
+    assert cfg.model.cls_head.num_nodes == get_layout(layout).num_node

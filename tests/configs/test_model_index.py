@@ -6,7 +6,6 @@ import pytest
 from mmengine import load
 
 import aclnet_mm
-from aclnet_mm.utils.config_scope import load_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PACKAGE = osp.dirname(aclnet_mm.__file__)
@@ -51,17 +50,3 @@ def test_metafile_fields_and_paths(metafile):
             assert 0 < top1 <= 100
             # Every number says where it was measured or cited from.
             assert 'Notes' in result
-
-
-def test_mim_config_names_still_resolve_in_our_tools(tmp_path):
-    child = tmp_path / 'child.py'
-    child.write_text(
-        "_base_ = 'aclnet_mm::aclnet/"
-        "aclnet_aclgcn_1xb16-joint-u24-30e_body25-embedded-keypoint-2d.py'\n"
-        'model = dict(cls_head=dict(loss_inter_weight=0.5))\n')
-    cfg = load_config(str(child))
-    assert cfg.model.cls_head.type == 'ACLNetHead'
-    assert cfg.model.cls_head.loss_inter_weight == 0.5
-    base = tmp_path / 'base.py'
-    base.write_text("_base_ = 'aclnet_mm::_base_/default_runtime.py'\n")
-    assert load_config(str(base)).default_scope == 'mmaction'

@@ -15,14 +15,15 @@ from mmengine.registry import init_default_scope
 from aclnet_mm.datasets import SampleNamingMixin
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_ROOT = osp.join(REPO, 'configs')
-# The paper-protocol siblings keep their benchmark config's packing
+CONFIG_ROOT = osp.join(REPO, 'aclnet_mm', 'configs')
+# The paper protocol's example keeps its benchmark config's packing
 # (test_paper_protocol_configs.py compares the pipelines).
 CONFIGS = sorted(
     path
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
     if not {'_base_', 'paper_protocol'}
-    & set(osp.relpath(path, CONFIG_ROOT).split(osp.sep)))
+    & set(osp.relpath(path, CONFIG_ROOT).split(osp.sep))
+    and not path.endswith('__init__.py'))
 # PackActionInputs' defaults in MMAction2 1.2.0.
 DEFAULT_KEYS = ('img_shape', 'img_key', 'video_id', 'timestamp')
 
@@ -39,7 +40,8 @@ def _datasets(dataset):
 def _packers(pipeline):
     found = []
     for transform in pipeline:
-        if transform['type'] == 'PackActionInputs':
+        kind = transform['type']
+        if getattr(kind, '__name__', kind) == 'PackActionInputs':
             found.append(transform)
         found.extend(_packers(transform.get('transforms') or []))
     return found
@@ -62,9 +64,9 @@ def test_pack_inputs_carry_frame_dir(path):
         if loader is None:
             continue
         for dataset in _datasets(loader['dataset']):
-            assert issubclass(
-                DATASETS.get(dataset['type']),
-                SampleNamingMixin), (split, dataset['type'])
+            kind = dataset['type']
+            kind = DATASETS.get(kind) if isinstance(kind, str) else kind
+            assert issubclass(kind, SampleNamingMixin), (split, kind)
             packers = _packers(dataset['pipeline'])
             assert len(packers) == 1, (split, dataset['pipeline'])
             keys = packers[0].get('meta_keys', DEFAULT_KEYS)
@@ -81,7 +83,7 @@ def test_packed_sample_is_named():
     cfg = Config.fromfile(
         osp.join(
             CONFIG_ROOT, 'aclnet',
-            'aclnet_aclgcn_1xb16-joint-u100-150e_ntu60-xsub-keypoint-3d.py'))
+            'aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_keypoint_3d.py'))
     pack = TRANSFORMS.build(_packers(cfg.test_dataloader.dataset.pipeline)[0])
     packed = pack.transform(
         dict(

@@ -1,13 +1,8 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""The paper-protocol sibling of every ACLNet benchmark config, resolved.
-
-Each ``configs/aclnet/paper_protocol/*`` config must be its benchmark
-config with only the protocol changed: the whole training split, validation
-on the test split, PYSKL's test-time frames, the last and the best
-checkpoint tested. (The benchmark configs themselves are built and run by
-test_all_configs.py; these differ from them only in the datasets and the
-sampler, checked here.)
-"""
+"""The paper protocol (``_base_/paper_protocol.py`` and its recipe) turns
+every ACLNet benchmark config into the authors' protocol and changes
+nothing else: the whole training split, validation on the test split,
+PYSKL's test-time frames, the last and the best checkpoint tested."""
 import glob
 import os.path as osp
 
@@ -15,97 +10,102 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.registry import DefaultScope
+from mmengine.utils import get_installed_path
 
-from aclnet_mm.datasets.transforms import PysklUniformSample
+from aclnet_mm.datasets import PysklUniformSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-ACLNET = osp.join(REPO, 'configs', 'aclnet')
+ACLNET = osp.join(REPO, 'aclnet_mm', 'configs', 'aclnet')
+EXAMPLE = osp.join(
+    ACLNET, 'paper_protocol',
+    'aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_paper_protocol_'
+    'keypoint_3d.py')
 BENCHMARKS = sorted(
-    osp.basename(path)
+    osp.basename(path)[:-3]
     for path in glob.glob(osp.join(ACLNET, 'aclnet_aclgcn_*.py'))
     if 'embedded' not in path)
+SAMPLERS = ('mmaction.datasets.UniformSampleFrames',
+            'aclnet_mm.datasets.PysklUniformSample')
 
 
-def _paper_name(name):
-    stem, dim = name.rsplit('-keypoint-', 1)
-    return f'{stem}-paper-protocol-keypoint-{dim}'
+def _recipe(benchmark: str) -> str:
+    """The example's lines, with its benchmark import swapped."""
+    with open(EXAMPLE) as f:
+        text = f.read()
+    text = text.replace('from ..._base_.paper_protocol import',
+                        'from aclnet_mm.configs._base_.paper_protocol import')
+    return text.replace(
+        'from ..aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_keypoint_3d '
+        'import', f'from aclnet_mm.configs.aclnet.{benchmark} import')
 
 
-def _samplers(pipeline, type_name):
-    return [t for t in pipeline if t['type'] == type_name]
+def _samplers(pipeline, kind):
+    return [t for t in pipeline if t['type'] == kind]
 
 
 def _without_samplers(pipeline):
-    return [
-        t for t in pipeline
-        if t['type'] not in ('UniformSampleFrames', 'PysklUniformSample')
-    ]
+    return [t for t in pipeline if t['type'] not in SAMPLERS]
 
 
-def test_one_paper_config_per_benchmark():
+def test_every_benchmark_and_stream():
     assert len(BENCHMARKS) == 48
-    papers = sorted(
-        osp.basename(path)
-        for path in glob.glob(osp.join(ACLNET, 'paper_protocol', '*.py')))
-    assert papers == sorted(_paper_name(name) for name in BENCHMARKS)
 
 
+@pytest.mark.skipif(
+    get_installed_path('aclnet_mm') != osp.join(REPO, 'aclnet_mm'),
+    reason='aclnet_mm.configs resolves to another install: pip install -e .')
 @pytest.mark.parametrize('name', BENCHMARKS)
-def test_paper_protocol_resolved(name):
-    ours = Config.fromfile(osp.join(ACLNET, name))
-    paper = Config.fromfile(
-        osp.join(ACLNET, 'paper_protocol', _paper_name(name)))
-    train_split = ours.train_dataloader.dataset.split
-    test_split = ours.test_dataloader.dataset.split
+def test_paper_protocol_resolved(name, tmp_path):
+    child = tmp_path / 'paper.py'
+    child.write_text(_recipe(name))
+    ours = Config.fromfile(osp.join(ACLNET, f'{name}.py')).to_dict()
+    paper = Config.fromfile(str(child)).to_dict()
+    train_split = ours['train_dataloader']['dataset']['split']
+    test_split = ours['test_dataloader']['dataset']['split']
     # Ours: carve 5 % of the training split for validation.
-    assert ours.train_dataloader.dataset.carve == 'train'
-    assert ours.val_dataloader.dataset.carve == 'val'
-    assert ours.val_dataloader.dataset.split == train_split
+    assert ours['train_dataloader']['dataset']['carve'] == 'train'
+    assert ours['val_dataloader']['dataset']['carve'] == 'val'
 
     # Paper: the whole training split ...
-    train = paper.train_dataloader.dataset
-    assert (train.carve, train.split) == (None, train_split)
-    assert train.ann_file == ours.train_dataloader.dataset.ann_file
-    assert train.pipeline == ours.train_dataloader.dataset.pipeline
+    train = paper['train_dataloader']['dataset']
+    assert (train['carve'], train['split']) == (None, train_split)
+    assert dict(train, carve='train') == ours['train_dataloader']['dataset']
     # ... validation on the test split, best and last both tested.
-    val = paper.val_dataloader.dataset
-    assert (val.carve, val.split, val.test_mode) == (None, test_split, True)
-    assert val.ann_file == paper.test_dataloader.dataset.ann_file
-    assert paper.test_dataloader.dataset.split == test_split
-    assert paper.default_hooks.checkpoint.save_best == 'acc/top1'
-    assert paper.test_after_train == ('last', 'best')
-    assert paper.train_cfg.val_interval == 1
+    val = paper['val_dataloader']['dataset']
+    assert (val['carve'], val['split'], val['test_mode']) == (None, test_split,
+                                                              True)
+    assert paper['default_hooks']['checkpoint']['save_best'] == 'acc/top1'
+    *kept, test_hook = paper['custom_hooks']
+    assert kept == ours['custom_hooks']
+    assert test_hook == dict(
+        type='aclnet_mm.engine.TestAfterTrainHook', which=('last', 'best'))
 
-    # The reference's frames at validation and test time, nothing else
-    # changed in the pipelines.
+    # PYSKL's frames at validation and test time, nothing else changed.
     short = 'spaced' if ('k400' in name or 'finegym' in name) else 'random'
     for loader in ('val_dataloader', 'test_dataloader'):
-        before = ours[loader].dataset.pipeline
-        after = paper[loader].dataset.pipeline
-        assert not _samplers(after, 'UniformSampleFrames')
-        (old, ) = _samplers(before, 'UniformSampleFrames')
-        (new, ) = _samplers(after, 'PysklUniformSample')
-        assert new.short_clips == short
-        assert new.get('seed', 255) == 255 and new.test_mode is True
-        assert (new.clip_len, new.num_clips) == (old.clip_len, old.num_clips)
+        before = ours[loader]['dataset']['pipeline']
+        after = paper[loader]['dataset']['pipeline']
+        assert not _samplers(after, SAMPLERS[0])
+        (old, ) = _samplers(before, SAMPLERS[0])
+        (new, ) = _samplers(after, SAMPLERS[1])
+        assert new['short_clips'] == short
+        assert new['test_mode'] is True
+        assert (new['clip_len'], new['num_clips']) == (old['clip_len'],
+                                                       old['num_clips'])
         assert after.index(new) == before.index(old)
         assert _without_samplers(after) == _without_samplers(before)
-    assert _samplers(paper.test_dataloader.dataset.pipeline,
-                     'PysklUniformSample')[0].num_clips == 10
 
-    # Model, optimiser, schedule and hooks are the benchmark's.
-    for key in ('model', 'optim_wrapper', 'param_scheduler', 'custom_hooks'):
+    # Model, optimiser, schedule and test split are the benchmark's.
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
+                'test_cfg'):
         assert paper[key] == ours[key], key
-    assert paper.train_cfg.max_epochs == ours.train_cfg.max_epochs
+    test = dict(paper['test_dataloader']['dataset'], pipeline=None)
+    assert test == dict(ours['test_dataloader']['dataset'], pipeline=None)
 
 
-def test_paper_val_pipeline_runs():
-    name = _paper_name(
-        'aclnet_aclgcn_1xb16-joint-u100-150e_ntu60-xsub-keypoint-3d.py')
-    cfg = Config.fromfile(osp.join(ACLNET, 'paper_protocol', name))
-    with DefaultScope.overwrite_default_scope('mmaction'):
-        transforms = Compose(cfg.val_dataloader.dataset.pipeline).transforms
+def test_example_val_pipeline_runs():
+    cfg = Config.fromfile(EXAMPLE)
+    transforms = Compose(cfg.val_dataloader.dataset.pipeline).transforms
     rng = np.random.default_rng(0)
     out = dict(
         keypoint=rng.normal(size=(2, 37, 25, 3)).astype(np.float32),

@@ -4,6 +4,7 @@ from .non_finite_loss_hook import NonFiniteLossHook
 from .plain_message_hub_hook import PlainMessageHubHook
 from .preemption_hook import REQUEUE_EXIT_CODE, PreemptionHook
 from .queue_warmup_hook import QueueWarmupHook
+from .resolve_auto_settings_hook import ResolveAutoSettingsHook, auto_settings
 from .resume_schedule_hook import ResumeScheduleHook
 from .superclass_refresh_hook import (SuperclassRefreshHook,
                                       find_affinity_losses)
@@ -13,5 +14,5 @@ __all__ = [
     'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
     'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook',
     'PlainMessageHubHook', 'PreemptionHook', 'REQUEUE_EXIT_CODE',
-    'ResumeScheduleHook'
+    'ResumeScheduleHook', 'ResolveAutoSettingsHook', 'auto_settings'
 ]

@@ -84,8 +84,11 @@ class SuperclassRefreshHook(Hook):
     so once.
 
     Args:
-        start_epoch (int): First epoch (1-based) with confusion statistics;
-            the loss starts one epoch later. Defaults to 30.
+        start_epoch (int | str): First epoch (1-based) with confusion
+            statistics; the loss starts one epoch later. ``'auto'``: a fifth
+            of ``max_epochs``, set by
+            :class:`~aclnet_mm.engine.hooks.ResolveAutoSettingsHook`.
+            Defaults to 30.
         interval (int): Rebuild every ``interval`` epochs from
             ``start_epoch + 1``. Defaults to 1.
         loss_path (str, optional): Dotted path of the loss in the unwrapped
@@ -107,8 +110,11 @@ class SuperclassRefreshHook(Hook):
                  loss_path: Optional[str] = None,
                  out_file: Optional[str] = 'superclasses.json',
                  class_names: Optional[Union[Sequence[str], str]] = None):
-        if start_epoch < 1:
-            raise ValueError(f'start_epoch counts from 1, got {start_epoch}')
+        # 'auto' is resolved by ResolveAutoSettingsHook before training.
+        if start_epoch != 'auto' and (not isinstance(start_epoch, int)
+                                      or start_epoch < 1):
+            raise ValueError(f"start_epoch counts from 1 (or is 'auto'), got "
+                             f'{start_epoch!r}')
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
         self.start_epoch = start_epoch
@@ -131,6 +137,10 @@ class SuperclassRefreshHook(Hook):
             tuple[bool, bool, bool]: Statistics on, loss on, and whether
             the superclasses are rebuilt at the start of the epoch.
         """
+        if self.start_epoch == 'auto':
+            raise RuntimeError(
+                "SuperclassRefreshHook(start_epoch='auto') was not resolved: "
+                'add ResolveAutoSettingsHook to custom_hooks')
         stats = epoch >= self.start_epoch
         loss = epoch >= self.start_epoch + 1
         refresh = loss and (epoch - self.start_epoch - 1) % self.interval == 0

@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -12,6 +12,10 @@ from aclnet_mm.models.utils.confusion import (batch_confusion,
                                               confusion_increment)
 from aclnet_mm.models.utils.superclass import (build_superclasses,
                                                superclass_sizes)
+
+# A setting derived from the training data, resolved before training by
+# ResolveAutoSettingsHook.
+AUTO = 'auto'
 
 # Added to the L2 norm as the reference does (not clamped as F.normalize).
 _NORM_EPS = 1e-12
@@ -100,11 +104,16 @@ class AffinityContrastiveLoss(nn.Module):
         proj_channels (int): Dimension ``D`` of the projection.
             Defaults to 256.
         momentum (float): EMA momentum of the prototypes. Defaults to 0.9.
-        num_neighbors (int): Neighbourhood size ``k``. Defaults to 10.
-        overlap_thr (int): Shared neighbours needed to join a superclass.
-            Defaults to 5 (the reference's ``> 4``).
-        size_thresholds (Sequence[int]): Superclass sizes where the
-            temperature steps up. Defaults to (10, 20).
+        num_neighbors (int | str): Neighbourhood size ``k``. Defaults to
+            10.
+        overlap_thr (int | str): Shared neighbours needed to join a
+            superclass. Defaults to 5 (the reference's ``> 4``).
+        size_thresholds (Sequence[int] | str): Superclass sizes where the
+            temperature steps up. Defaults to (10, 20). Each of these
+            three may be ``'auto'``: derived from the training set's class
+            count before training by
+            :class:`~aclnet_mm.engine.hooks.ResolveAutoSettingsHook`; the
+            loss refuses to run while one is unresolved.
         temperatures (Sequence[float]): One temperature per size bucket.
             Defaults to (0.1, 0.5, 1.0).
         temperature_policy (dict): How sizes map to temperatures; built
@@ -131,20 +140,25 @@ class AffinityContrastiveLoss(nn.Module):
                  in_channels: int,
                  proj_channels: int = 256,
                  momentum: float = 0.9,
-                 num_neighbors: int = 10,
-                 overlap_thr: int = 5,
-                 size_thresholds: Sequence[int] = (10, 20),
+                 num_neighbors: Union[int, str] = 10,
+                 overlap_thr: Union[int, str] = 5,
+                 size_thresholds: Union[Sequence[int], str] = (10, 20),
                  temperatures: Sequence[float] = (0.1, 0.5, 1.0),
                  temperature_policy: Dict = dict(type='StepTemperature'),
                  faithful: bool = True) -> None:
         super().__init__()
-        if num_classes <= num_neighbors:
+        if size_thresholds == AUTO and len(temperatures) != 3:
+            raise ValueError(
+                f"size_thresholds='auto' gives two thresholds: temperatures "
+                f'needs 3 values, got {len(temperatures)}')
+        if num_neighbors != AUTO and num_classes <= num_neighbors:
             raise ValueError(
                 f'AffinityContrastiveLoss needs num_classes > num_neighbors '
                 f'(got num_classes={num_classes}, num_neighbors='
                 f'{num_neighbors}): the neighbourhood would hold every '
                 f'class. Set num_neighbors to at most {num_classes - 1}.')
-        if len(temperatures) != len(size_thresholds) + 1:
+        if size_thresholds != AUTO and len(
+                temperatures) != len(size_thresholds) + 1:
             raise ValueError(
                 f'temperatures needs len(size_thresholds) + 1 = '
                 f'{len(size_thresholds) + 1} values, got {len(temperatures)}')
@@ -158,7 +172,8 @@ class AffinityContrastiveLoss(nn.Module):
         self.momentum = momentum
         self.num_neighbors = num_neighbors
         self.overlap_thr = overlap_thr
-        self.size_thresholds = tuple(size_thresholds)
+        self.size_thresholds = (
+            AUTO if size_thresholds == AUTO else tuple(size_thresholds))
         self.temperatures = tuple(temperatures)
         self.faithful = faithful
         policy = dict(temperature_policy)
@@ -167,15 +182,10 @@ class AffinityContrastiveLoss(nn.Module):
             raise ValueError(
                 f'temperature_policy states {sorted(stated)}: state them '
                 'once, as arguments of AffinityContrastiveLoss')
-        # Looked up in our registry directly, whatever the default scope
-        # of the caller (MODELS.build would follow it).
-        policy_cls = policy.pop('type')
-        if isinstance(policy_cls, str):
-            policy_cls = MODELS.get(policy_cls)
-        self.temperature_policy = policy_cls(
-            size_thresholds=self.size_thresholds,
-            temperatures=self.temperatures,
-            **policy)
+        self._policy_cfg = policy
+        self.temperature_policy = None
+        if self.size_thresholds != AUTO:
+            self._build_policy()
         # Training progress for an annealed policy, set by
         # TemperatureScheduleHook; a function of runner.epoch / iter only.
         self._progress: Optional[Dict[str, int]] = None
@@ -189,14 +199,85 @@ class AffinityContrastiveLoss(nn.Module):
         self.register_buffer(
             'superclass_mask',
             torch.zeros(num_classes, num_classes, dtype=torch.bool))
-        self.register_buffer(
-            'class_tau',
-            self.temperature_policy(torch.zeros(num_classes)).float())
+        # Until 'auto' thresholds are resolved: the lowest bucket's value
+        # (what every policy gives empty superclasses), recomputed then.
+        tau = (
+            self.temperature_policy(torch.zeros(num_classes)).float()
+            if self.temperature_policy is not None else torch.full(
+                (num_classes, ), float(self.temperatures[0])))
+        self.register_buffer('class_tau', tau)
         self.register_buffer('stats_active', torch.tensor(False))
         self.register_buffer('loss_active', torch.tensor(False))
         self.register_buffer('refresh_pending', torch.tensor(False))
         # Host copy of the flags: forward branches on it without a sync.
         self._host_flags: Optional[Tuple[bool, ...]] = (False, False, False)
+
+    # ------------------------------------------------------------------
+    # Data-derived settings ('auto').
+    # ------------------------------------------------------------------
+    def _build_policy(self) -> None:
+        policy = dict(self._policy_cfg)
+        # Looked up in our registry directly, whatever the default scope
+        # of the caller (MODELS.build would follow it).
+        policy_cls = policy.pop('type')
+        if isinstance(policy_cls, str):
+            policy_cls = MODELS.get(policy_cls)
+        self.temperature_policy = policy_cls(
+            size_thresholds=self.size_thresholds,
+            temperatures=self.temperatures,
+            **policy)
+
+    def unresolved_settings(self) -> Tuple[str, ...]:
+        """Names of the settings still ``'auto'``."""
+        return tuple(
+            name
+            for name in ('num_neighbors', 'overlap_thr', 'size_thresholds')
+            if getattr(self, name) == AUTO)
+
+    def resolve_settings(self, **settings: Any) -> None:
+        """Give the ``'auto'`` settings their values.
+
+        Called by :class:`~aclnet_mm.engine.hooks.ResolveAutoSettingsHook`
+        before training.
+
+        Args:
+            **settings: ``num_neighbors``, ``overlap_thr`` and / or
+                ``size_thresholds``; only settings that are ``'auto'``.
+
+        Raises:
+            ValueError: A setting is not ``'auto'`` or unknown, or the
+                values do not fit the class count.
+        """
+        for name, value in settings.items():
+            if name not in self.unresolved_settings():
+                raise ValueError(f'{name} is not an unresolved setting of '
+                                 f'this loss ({self.unresolved_settings()})')
+            if name == 'size_thresholds':
+                value = tuple(value)
+                if len(value) + 1 != len(self.temperatures):
+                    raise ValueError(
+                        f'size_thresholds {value} do not fit temperatures '
+                        f'{self.temperatures}')
+            setattr(self, name, value)
+        if self.num_neighbors != AUTO and (self.num_classes
+                                           <= self.num_neighbors):
+            raise ValueError(
+                f'num_neighbors={self.num_neighbors} needs more than '
+                f'{self.num_neighbors} classes, got {self.num_classes}')
+        if 'size_thresholds' in settings:
+            self._build_policy()
+            with torch.no_grad():
+                self.class_tau.copy_(
+                    self._temperature(self.superclass_sizes()))
+
+    def _check_resolved(self) -> None:
+        unresolved = self.unresolved_settings()
+        if unresolved:
+            raise RuntimeError(
+                f'AffinityContrastiveLoss settings {list(unresolved)} are '
+                "still 'auto': ResolveAutoSettingsHook resolves them before "
+                'training; add dict(type=ResolveAutoSettingsHook) to '
+                'custom_hooks, or state the values')
 
     # ------------------------------------------------------------------
     # Phase control (called by hooks from the host).
@@ -253,6 +334,7 @@ class AffinityContrastiveLoss(nn.Module):
     @torch.no_grad()
     def refresh_superclasses(self) -> None:
         """Rebuild ``superclass_mask`` and ``class_tau`` from the bank."""
+        self._check_resolved()
         mask = build_superclasses(self.confusion, self.num_neighbors,
                                   self.overlap_thr, self.faithful)
         self.superclass_mask.copy_(mask)
@@ -298,6 +380,7 @@ class AffinityContrastiveLoss(nn.Module):
         self.class_tau.copy_(self._temperature(self.superclass_sizes()))
 
     def _temperature(self, sizes: Tensor) -> Tensor:
+        self._check_resolved()
         return self.temperature_policy(sizes,
                                        self._progress).to(self.class_tau.dtype)
 
@@ -324,6 +407,7 @@ class AffinityContrastiveLoss(nn.Module):
             return self._forward(z, labels.reshape(-1).long(), preds)
 
     def _forward(self, z: Tensor, labels: Tensor, preds: Tensor) -> Tensor:
+        self._check_resolved()
         stats_active, loss_active, refresh_pending = self._flags()
         num_classes = self.num_classes
 

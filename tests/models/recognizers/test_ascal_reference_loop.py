@@ -15,13 +15,16 @@ from mmengine.runner import Runner
 from tool_scripts import load_tool
 from torch import nn
 
+from aclnet_mm.engine import MomentumEncoderHook, QueueWarmupHook
+from aclnet_mm.models import InfoNCELoss, SkeletonRNN
+
 dump_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').dump_synthetic_skeleton_dataset
 
 CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
     'configs', 'ascal',
-    'ascal_lstm_1xb32-reverse-shear-u150-60e_ntu60-xsub-keypoint-3d.py')
+    'ascal_lstm_1xb32_reverse_shear_u150_60e_ntu60_xsub_keypoint_3d.py')
 
 # The reference's defaults (pretrain_and_linEval.py parse_option).
 REF = dict(
@@ -131,6 +134,7 @@ def test_runner_steps_equal_reference_train_moco(tmp_path):
     # The faithful model, optimiser, schedule and hooks; tiny data only.
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_dataloader.dataset.ann_file = ann_file
+    cfg.train_dataloader.dataset.num_classes = 3
     cfg.train_dataloader.batch_size = 4
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
@@ -220,43 +224,43 @@ def test_runner_steps_equal_reference_train_moco(tmp_path):
 
 
 @pytest.mark.parametrize(
-    'dataset', ['ntu60-xsub', 'ntu60-xview', 'ntu120-xsub', 'ntu120-xset'])
+    'dataset', ['ntu60_xsub', 'ntu60_xview', 'ntu120_xsub', 'ntu120_xset'])
 def test_pretraining_config_is_the_reference(dataset):
     """Model, optimiser and data of every faithful NTU pretraining config,
     and the learning rate of all 60 training epochs: the Runner's epoch
     ``i`` is the reference's epoch ``i + 2`` (its epoch 1 only fills the
     queue)."""
-    cfg = Config.fromfile(CONFIG.replace('ntu60-xsub', dataset))
+    cfg = Config.fromfile(CONFIG.replace('ntu60_xsub', dataset))
     model = cfg.model
     assert (model.momentum, model.queue_size,
             model.feat_dim) == (REF['alpha'], REF['nce_k'], REF['hidden'])
     assert (model.loss.type, model.loss.temperature,
-            model.loss.normalize) == ('InfoNCELoss', REF['nce_t'], False)
+            model.loss.normalize) == (InfoNCELoss, REF['nce_t'], False)
     backbone = model.backbone
     assert (backbone.type, backbone.rnn_type, backbone.hidden_channels,
-            backbone.num_layers, backbone.temporal_pool,
-            backbone.in_channels * backbone.num_joints *
-            backbone.num_person) == ('SkeletonRNN', 'LSTM', REF['hidden'], 1,
-                                     'mean', 150)
+            backbone.num_layers, backbone.temporal_pool, backbone.in_channels *
+            backbone.num_joints * backbone.num_person) == (SkeletonRNN, 'LSTM',
+                                                           REF['hidden'], 1,
+                                                           'mean', 150)
     assert cfg.train_cfg.max_epochs == REF['epochs']
     assert [h['type'] for h in cfg.custom_hooks
-            ] == ['QueueWarmupHook', 'MomentumEncoderHook']
+            ] == [QueueWarmupHook, MomentumEncoderHook]
     assert cfg.custom_hooks[0]['num_epochs'] == 1
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay,
             opt.get('nesterov',
-                    False)) == ('SGD', REF['lr'], REF['momentum'],
+                    False)) == (torch.optim.SGD, REF['lr'], REF['momentum'],
                                 REF['weight_decay'], REF['nesterov'])
     data = cfg.train_dataloader
     assert data.batch_size == 32
     # The whole training split, first 150 frames, centred on joint 1, then
     # Reverse (p 0.5) and Shear (U(-1, 1)) for each view.
-    assert data.dataset.split == dataset.split('-')[1] + '_train'
+    assert data.dataset.split == dataset.split('_')[1] + '_train'
     assert tuple(data.dataset.class_range) == (0., 1.)
     (two_view, *_) = data.dataset.pipeline
-    assert two_view.type == 'SkeletonTwoView'
+    assert two_view.type.__name__ == 'SkeletonTwoView'
     assert two_view.get('key_transforms') is None
-    assert [(t['type'],
+    assert [(t['type'].__name__,
              t.get('clip_len', t.get('joint', t.get('prob',
                                                     t.get('magnitude')))))
             for t in two_view.transforms] == [('SkeletonFirstFrames', 150),
@@ -266,7 +270,7 @@ def test_pretraining_config_is_the_reference(dataset):
     assert cfg.randomness.seed == 1
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=opt.lr)
     (sched_cfg, ) = cfg.param_scheduler
-    assert sched_cfg['type'] == 'MultiStepLR'
+    assert sched_cfg['type'] is MultiStepLR
     scheduler = MultiStepLR(
         optimizer, **{
             k: v

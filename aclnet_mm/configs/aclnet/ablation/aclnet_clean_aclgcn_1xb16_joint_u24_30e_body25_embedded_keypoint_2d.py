@@ -1,0 +1,12 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
+# Ablation on the embedded data (tools/ablation.py, docs/ablation.md):
+# ACLNet with both losses in their cleaned arithmetic (faithful=False);
+# everything else is the demo's ACLNet config, which this file inherits
+# (../aclnet_aclgcn_1xb16_joint_u24_30e_body25_embedded_keypoint_2d.py).
+from mmengine.config import read_base
+
+with read_base():
+    from ..aclnet_aclgcn_1xb16_joint_u24_30e_body25_embedded_keypoint_2d import *  # noqa: F401,F403,E501
+
+model.cls_head.loss_inter.update(faithful=False)
+model.cls_head.loss_intra.update(faithful=False)
