@@ -21,11 +21,12 @@ import os.path as osp
 import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-import mmengine
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
+from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
+from aclnet_mm.utils.safe_pickle import UnsafePickleError, load_pickle
 from .carved_split_dataset import carve_split_indices, parse_group_ids
 from .class_fraction_dataset import class_fraction_indices
 from .contract import pipeline_expectations
@@ -221,7 +222,10 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                             'ending in .pkl', self.ann_file)
                 ]))
         try:
-            return mmengine.load(self.ann_file)
+            # Plain data only: a hostile pickle is refused, not run.
+            return load_pickle(self.ann_file)
+        except UnsafePickleError:
+            raise  # names the file, the global and the opt-in
         except Exception as err:  # noqa: BLE001 - any unpickling failure
             raise DatasetValidationError(
                 ValidationReport(self.ann_file, [
@@ -310,6 +314,19 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                         item[key] = osp.join(self.data_prefix['video'],
                                              item[key])
         return data_list
+
+    def get_data_info(self, idx: int) -> Dict:
+        """As ``PoseDataset.get_data_info``, reading a per-sample skeleton
+        file (``data_prefix=dict(skeleton=...)``) as plain data only."""
+        data_info = BaseDataset.get_data_info(self, idx)
+        if 'skeleton' in self.data_prefix:
+            identifier = 'filename' if 'filename' in data_info \
+                else 'frame_dir'
+            data_info.update(
+                load_pickle(
+                    osp.join(self.data_prefix['skeleton'],
+                             data_info[identifier] + '.pkl')))
+        return data_info
 
     def _subset(self, data_list: List[Dict]) -> List[Dict]:
         total = len(data_list)

@@ -37,6 +37,7 @@ import logging
 import os
 import os.path as osp
 import pickle
+import re
 import warnings
 from typing import Any, Iterable, Iterator, List, Optional
 from urllib.parse import urlparse
@@ -52,7 +53,8 @@ from .atomic_checkpoint import checkpoint_problem
 
 __all__ = [
     'UNSAFE_LOAD_ENV', 'UnsafeCheckpointError', 'plain_data_globals',
-    'unsafe_load_allowed', 'local_checkpoint_path', 'load_checkpoint_file'
+    'unsafe_load_allowed', 'refusal_reason', 'local_checkpoint_path',
+    'load_checkpoint_file'
 ]
 
 #: Set to ``1`` to allow full unpickling of checkpoints (runs their code).
@@ -111,6 +113,42 @@ def unsafe_load_allowed(allow_unsafe: Optional[bool] = None) -> bool:
     if allow_unsafe is not None:
         return bool(allow_unsafe)
     return os.environ.get(UNSAFE_LOAD_ENV, '0') == '1'
+
+
+_GLOBAL = re.compile(r'GLOBAL\s+([A-Za-z_][\w.]*)')
+_ANSI = re.compile(r'\x1b\[[0-9;]*m')
+# Lines of torch's message that give advice we do not repeat: allow-listing
+# the global, or re-running with weights_only=False (our opt-in is named
+# instead), and the generic pointer to torch's documentation.
+_ADVICE = ('safe_globals', 'allowlist', 'weights_only', 'trust',
+           'Check the documentation', 'two options')
+
+
+def refusal_reason(err: BaseException) -> str:
+    """Why torch's safe loader refused a file, without torch's advice.
+
+    torch's message suggests ``torch.serialization.add_safe_globals([...])``
+    for the very global a hostile file names; following it would let the
+    payload run. The reason returned names the global and nothing else.
+
+    Args:
+        err (BaseException): What ``torch.load(weights_only=True)`` raised.
+
+    Returns:
+        str: E.g. ``'it needs the global io.open, which is not plain
+        data'``, or, for another kind of refusal, torch's explanation with
+        the advice lines dropped.
+    """
+    text = _ANSI.sub('', str(err))
+    found = _GLOBAL.search(text)
+    if found is not None:
+        return f'it needs the global {found.group(1)}, which is not plain data'
+    lines = [
+        line.strip(' \t.') for line in text.splitlines()
+        if line.strip() and not any(word in line for word in _ADVICE)
+    ]
+    lines = [line.replace('WeightsUnpickler error: ', '') for line in lines]
+    return '; '.join(lines) or type(err).__name__
 
 
 def _scoped_safe_globals(extra: Iterable[Any]):
@@ -268,20 +306,18 @@ def _load_local(filename: str, name: str, map_location: Optional[Any],
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        reason = str(err).strip().splitlines()
-        reason = next((line for line in reason if 'Unsupported' in line),
-                      reason[-1] if reason else '')
+        reason = refusal_reason(err)
         if not unsafe_load_allowed(allow_unsafe):
             raise UnsafeCheckpointError(
                 f'{name}: refused. The safe loader (weights_only=True) '
-                f'cannot read it: {reason.strip()} Full unpickling can run '
+                f'cannot read it: {reason}. Full unpickling can run '
                 'code stored in the file. If you trust the file, opt in with '
                 f'{UNSAFE_LOAD_ENV}=1 (or {UNSAFE_LOAD_FLAG} of our tools).'
             ) from err
         message = (f'{name}: loading with full unpickling '
                    f'(weights_only=False) because {UNSAFE_LOAD_ENV}=1 or '
                    f'{UNSAFE_LOAD_FLAG} allows it; this runs any code '
-                   f'stored in the file. Safe loader said: {reason.strip()}')
+                   f'stored in the file. Safe loader said: {reason}.')
         warnings.warn(message, stacklevel=3)
         print_log(message, logger='current', level=logging.WARNING)
     except (RuntimeError, EOFError, ValueError) as err:

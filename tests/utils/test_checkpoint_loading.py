@@ -260,3 +260,30 @@ def test_truncated_and_damaged_files_are_refused_by_name(tmp_path):
         load_checkpoint_file(str(tmp_path / 'damaged.pth'))
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
+
+
+class _OpenPayload:
+    """Unpickling this calls ``io.open(path, 'w')``: a global torch does not
+    block by module, so torch's message advises allow-listing it."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import io
+        return io.open, (self.path, 'w')
+
+
+def test_refusal_never_advises_allow_listing_the_global(tmp_path, monkeypatch):
+    monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
+    marker = tmp_path / 'written'
+    path = tmp_path / 'opens.pth'
+    torch.save(dict(meta=_OpenPayload(marker)), path)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        load_checkpoint_file(str(path))
+    message = str(info.value)
+    _refused_by_us(message, str(path))
+    assert 'safe_globals' not in message and 'allowlist' not in message
+    assert 'the global io.open' in message
+    assert '\x1b' not in message
+    assert not marker.exists()

@@ -13,11 +13,11 @@ import sys
 from collections import Counter
 from typing import Any, Dict, List, Optional, Union
 
-import mmengine
 import numpy as np
 
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
 from aclnet_mm.utils.progress import progress_bar
+from aclnet_mm.utils.safe_pickle import load_pickle
 from .problems import Problem, ValidationReport
 
 __all__ = [
@@ -695,7 +695,7 @@ def _check_skeleton_file(sample: dict, index: int, sid: str, prefix: str,
     if not load:
         return []
     try:
-        extra = mmengine.load(path)
+        extra = load_pickle(path)  # plain data only: never runs code
     except Exception as err:  # noqa: BLE001 - any unpickling failure
         return [
             Problem('not_pickle', f'cannot be loaded: {err}', path, sid, None,
@@ -741,8 +741,7 @@ def validate_pickle(path: str,
             Problem('not_pickle', 'PoseDataset only reads files ending in '
                     '.pkl', path))
     try:
-        with open(path, 'rb') as f:
-            data = mmengine.load(f, file_format='pkl')
+        data = load_pickle(path)  # plain data only: never runs code
     except Exception as err:  # noqa: BLE001 - any unpickling failure
         problems.append(
             Problem('not_pickle', f'cannot be unpickled: '
