@@ -424,3 +424,49 @@ def test_finite_norm_stats_train_on(tmp_path):
     runner.train()
     assert runner.iter == 2
     assert torch.isfinite(runner.model.backbone.data_bn.running_var).all()
+
+
+def test_skipped_first_step_of_a_refresh_epoch_keeps_the_refresh(tmp_path):
+    """The roll-back's notification, driven through the hook.
+
+    With ``SuperclassRefreshHook(start_epoch=1)`` epoch 2 is the first
+    refresh epoch; in faithful mode the rebuild runs inside its first
+    forward. That step is non-finite and skipped: the roll-back puts
+    ``refresh_pending`` (and the old superclasses) back, and only the
+    loss's ``on_buffers_restored`` makes it re-read the flag, so the
+    rebuild runs in the next step. The result equals a run that never had
+    that batch; a missed notification leaves the superclasses unrebuilt.
+    """
+    hooks = [
+        dict(type='SuperclassRefreshHook', start_epoch=1, out_file=None),
+        dict(type='MomentumEncoderHook')
+    ]
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(1, )),  # batch 0 of every epoch
+        dict(type='NonFiniteLossHook', mode='skip'),
+        wrapper='FiniteLossOptimWrapper',
+        epochs=2,
+        model=ContrastiveNet,
+        hooks=hooks)
+    assert runner.model.inter.faithful
+    initial_mask = runner.model.inter.superclass_mask.clone()
+    runner.train()
+    reference = _runner(
+        tmp_path,
+        ClipDataset(indices=range(4, 12)),
+        epochs=2,
+        model=ContrastiveNet,
+        hooks=hooks)
+    reference.train()
+    assert runner.optim_wrapper.num_skipped == 2
+    expected = reference.model.state_dict()
+    # The reference rebuilt the superclasses in epoch 2: they changed.
+    assert not torch.equal(expected['inter.superclass_mask'], initial_mask)
+    assert not expected['inter.refresh_pending']
+    got = runner.model.state_dict()
+    for key in ('inter.superclass_mask', 'inter.class_tau',
+                'inter.refresh_pending', 'inter.confusion'):
+        torch.testing.assert_close(got[key], expected[key], msg=key)
+    for key in got:  # weights and every buffer
+        torch.testing.assert_close(got[key], expected[key], msg=key)
