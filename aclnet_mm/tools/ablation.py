@@ -41,7 +41,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import mmengine
 import numpy as np
 
 from aclnet_mm.datasets import read_class_names
@@ -50,6 +49,7 @@ from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
 from aclnet_mm.utils.config_scope import load_config
+from aclnet_mm.utils.safe_pickle import load_pickle
 from .demo import ANN_FILE, deterministic_env, run_logged
 
 __all__ = [
@@ -602,7 +602,7 @@ def class_names_of(config: str, options: Sequence[str] = ()) -> Optional[list]:
     folder = osp.dirname(ann_file) if isinstance(ann_file, str) else None
     names = read_class_names(dataset.get('class_names'), folder)
     if names is None and isinstance(ann_file, str) and osp.isfile(ann_file):
-        data = mmengine.load(ann_file)
+        data = load_pickle(ann_file)  # plain data only: never runs code
         if isinstance(data, dict) and data.get('classes') is not None:
             names = [str(name) for name in data['classes']]
     return names
