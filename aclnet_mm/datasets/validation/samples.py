@@ -18,6 +18,7 @@ import numpy as np
 from aclnet_mm.models.utils.graph import get_layout, list_layouts
 from aclnet_mm.utils.progress import progress_bar
 from aclnet_mm.utils.safe_pickle import load_pickle
+from .plausibility import check_class_coverage, check_sample_plausibility
 from .problems import Problem, ValidationReport
 
 __all__ = [
@@ -147,6 +148,8 @@ def check_sample(sample: Any,
     problems.extend(
         _check_arrays(sample, index, sid, file, total_frames, layout,
                       in_channels, dim))
+    if not problems:  # values of a malformed sample mean nothing
+        problems.extend(check_sample_plausibility(sample, index, sid, file))
     return problems
 
 
@@ -481,6 +484,9 @@ def check_annotations(data: Any,
                                      in_channels, dim))
     if bar is not None and hasattr(bar, 'bar_width'):
         sys.stderr.write('\n')  # end MMEngine's bar line
+    problems.extend(
+        check_class_coverage(annotations, file, splits, split, num_classes,
+                             class_names_of(data)))
     # An expectation already flags each sample that misses it; without
     # one, the samples that differ from the rest of the file are flagged.
     problems.extend(
