@@ -30,7 +30,6 @@ flag of :mod:`aclnet_mm.utils.checkpoint_loading`
 (``ACLNET_MM_ALLOW_UNSAFE_LOAD=1`` / ``--unsafe-load``); opting in warns.
 """
 import builtins
-import codecs
 import collections
 import importlib
 import io
@@ -57,6 +56,9 @@ class UnsafePickleError(pickle.UnpicklingError):
     """A pickle naming a global that plain data never needs was refused."""
 
 
+_LATIN1_NAMES = ('latin1', 'iso88591', 'l1')
+
+
 def _latin1_encode(obj: Any,
                    encoding: str = 'utf-8',
                    errors: str = 'strict') -> bytes:
@@ -64,7 +66,11 @@ def _latin1_encode(obj: Any,
     call: ``encode(text, 'latin1')``. Any other codec is refused, so the
     codec machinery (which imports codec modules by name) is not reached
     from a file."""
-    if (not isinstance(obj, str) or codecs.lookup(encoding).name != 'iso8859-1'
+    # Compared by name: codecs.lookup would import a codec module named by
+    # the file.
+    name = encoding.lower().replace('-', '').replace('_', '') if isinstance(
+        encoding, str) else None
+    if (not isinstance(obj, str) or name not in _LATIN1_NAMES
             or errors != 'strict'):
         raise pickle.UnpicklingError(
             f'_codecs.encode called with {encoding!r} on '
