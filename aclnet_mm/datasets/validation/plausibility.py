@@ -33,6 +33,7 @@ sample; ``empty_class`` belongs to no sample, so under ``'skip'`` or
 ``'warn'`` it is a warning: a class may be left out on purpose (a
 class-fraction subset), and the run can go on.
 """
+import warnings
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -42,7 +43,8 @@ from .problems import MORE_PROBLEM_KINDS, Problem
 
 __all__ = [
     'COORDINATE_LIMIT', 'PLAUSIBILITY_KINDS', 'coordinate_limit',
-    'check_sample_plausibility', 'check_class_coverage'
+    'check_sample_plausibility', 'check_class_coverage',
+    'check_inference_input'
 ]
 
 #: Largest plausible ``|coordinate|`` without an image size (see above).
@@ -176,8 +178,8 @@ def check_class_coverage(
         list[Problem]: One problem per (training split, empty class).
     """
     if num_classes is None or any(
-            isinstance(s, dict) and isinstance(s.get('label'), int) and
-            not 0 <= s['label'] < num_classes for s in annotations):
+            isinstance(s, dict) and isinstance(s.get('label'), int)
+            and not 0 <= s['label'] < num_classes for s in annotations):
         return []  # labels out of range are reported as such
     index = {}
     for position, sample in enumerate(annotations):
@@ -208,3 +210,36 @@ def check_class_coverage(
                     file,
                     field='label' if name is None else f'split.{name}'))
     return problems
+
+
+def check_inference_input(keypoint: np.ndarray,
+                          keypoint_score: Optional[np.ndarray] = None,
+                          img_shape: Optional[Sequence[int]] = None,
+                          name: str = 'the input') -> None:
+    """The checks above for keypoints given to a model at inference.
+
+    ``implausible_value`` and ``negative_score`` raise: the prediction
+    would be that of garbage. ``all_zero`` warns only: a stream with
+    nobody in view gives such clips as a matter of course; the prediction
+    for one means nothing, and the warning says so.
+
+    Args:
+        keypoint (np.ndarray): ``(M, T, V, C)`` coordinates.
+        keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores.
+        img_shape (Sequence[int], optional): ``(h, w)`` of the frames.
+        name (str): What to call the input in messages.
+
+    Raises:
+        ValueError: Coordinates far out of range, or negative scores.
+    """
+    sample = dict(keypoint=keypoint)
+    if keypoint_score is not None:
+        sample['keypoint_score'] = keypoint_score
+    if img_shape is not None:
+        sample['img_shape'] = tuple(img_shape)
+    for problem in check_sample_plausibility(sample, 0, name, name):
+        if problem.kind == 'all_zero':
+            warnings.warn(f'{name}: {problem.message}; the prediction for '
+                          'it means nothing')
+        else:
+            raise ValueError(f'{name}: {problem.field}: {problem.message}')
