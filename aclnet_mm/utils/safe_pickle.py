@@ -90,8 +90,7 @@ def _tensor_from_bytes(data: bytes) -> Any:
     except pickle.UnpicklingError as err:
         # The caller adds the file's name; torch's advice is dropped.
         raise UnsafePickleError(
-            f'a tensor in it holds data that is not plain data: '
-            f'{refusal_reason(err)}') from err
+            f'in a tensor storage, {refusal_reason(err)}') from err
 
 
 _Key = Tuple[str, str]
