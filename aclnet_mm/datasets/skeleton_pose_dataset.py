@@ -23,7 +23,6 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
-from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from aclnet_mm.utils.safe_pickle import UnsafePickleError, load_pickle
@@ -318,7 +317,9 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
     def get_data_info(self, idx: int) -> Dict:
         """As ``PoseDataset.get_data_info``, reading a per-sample skeleton
         file (``data_prefix=dict(skeleton=...)``) as plain data only."""
-        data_info = BaseDataset.get_data_info(self, idx)
+        # BaseActionDataset's (modality, start_index), not PoseDataset's,
+        # whose per-sample read is a full unpickle.
+        data_info = super(PoseDataset, self).get_data_info(idx)
         if 'skeleton' in self.data_prefix:
             identifier = 'filename' if 'filename' in data_info \
                 else 'frame_dir'

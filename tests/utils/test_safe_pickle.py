@@ -222,3 +222,15 @@ def test_bytes_codec_is_limited_to_latin1(tmp_path):
     with pytest.raises(pickle.UnpicklingError, match='latin1'):
         load_pickle(io.BytesIO(pickle.dumps(_Encode(), 2)), name='x.pkl')
     assert load_pickle(io.BytesIO(pickle.dumps(b'\x00\xff', 2))) == b'\x00\xff'
+
+
+def test_data_info_keeps_mmaction_fields(tmp_path):
+    """The dataset's own per-sample read keeps what MMAction2's
+    BaseActionDataset adds (the pipeline's SampleFrames needs
+    start_index)."""
+    from aclnet_mm.datasets import SkeletonPoseDataset
+    path = tmp_path / 'ann.pkl'
+    mmengine.dump(_annotations(), str(path))
+    info = SkeletonPoseDataset(
+        str(path), pipeline=[], split='train').get_data_info(0)
+    assert info['start_index'] == 0 and info['modality'] == 'Pose'
