@@ -36,6 +36,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
+from aclnet_mm.datasets.validation.plausibility import check_inference_input
 from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
 from aclnet_mm.structures import get_layout, list_layouts
@@ -536,6 +537,7 @@ def prepare_skeleton(skeleton: SkeletonInput,
     _check_finite(kp, 'keypoint')
     if score is not None:
         _check_finite(score, 'keypoint_score')
+    check_inference_input(kp, score, skeleton.img_shape, 'the keypoints')
     num_joints, layout = expect.get('num_joints'), expect.get('layout')
     if num_joints is not None and kp.shape[2] != num_joints:
         name = layout if isinstance(layout, str) else getattr(

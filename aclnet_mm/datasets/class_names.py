@@ -3,7 +3,7 @@
 import os.path as osp
 from typing import Any, List, Optional, Sequence, Union
 
-import mmengine
+from aclnet_mm.utils.safe_pickle import load_pickle
 
 __all__ = ['load_class_names']
 
@@ -64,7 +64,7 @@ def load_class_names(
     if ann_file is not None:
         if not osp.isfile(ann_file):
             return None
-        annotations = mmengine.load(ann_file)
+        annotations = load_pickle(ann_file)  # plain data: never runs code
     if isinstance(annotations, dict) and isinstance(
             annotations.get('classes'), (list, tuple)):
         return [str(name) for name in annotations['classes']]

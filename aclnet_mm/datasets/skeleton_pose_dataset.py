@@ -27,6 +27,7 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 
+from aclnet_mm.utils.safe_pickle import load_pickle
 from .class_names import load_class_names
 from .contract import pipeline_expectations
 from .sample_naming import SampleNamingMixin
@@ -263,6 +264,21 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                         item[key] = osp.join(self.data_prefix['video'],
                                              item[key])
         return data_list
+
+    def get_data_info(self, idx: int) -> Dict:
+        """As ``PoseDataset.get_data_info``, reading a per-sample skeleton
+        file (``data_prefix=dict(skeleton=...)``) as plain data only."""
+        # BaseActionDataset's (modality, start_index), not PoseDataset's,
+        # whose per-sample read is a full unpickle.
+        data_info = super(PoseDataset, self).get_data_info(idx)
+        if 'skeleton' in self.data_prefix:
+            identifier = 'filename' if 'filename' in data_info \
+                else 'frame_dir'
+            data_info.update(
+                load_pickle(
+                    osp.join(self.data_prefix['skeleton'],
+                             data_info[identifier] + '.pkl')))
+        return data_info
 
     def _subset(self, data_list: List[Dict]) -> List[Dict]:
         total = len(data_list)

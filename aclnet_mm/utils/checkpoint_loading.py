@@ -32,14 +32,17 @@ Our own training checkpoints hold plain data only (see
 step 2, as they do with plain MMEngine under torch's default.
 """
 import contextlib
+import hashlib
 import importlib
 import logging
 import os
 import os.path as osp
 import pickle
+import re
 import warnings
 from typing import Any, Iterable, Iterator, List, Optional
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import numpy as np
 import torch
@@ -52,7 +55,8 @@ from .atomic_checkpoint import checkpoint_problem
 
 __all__ = [
     'UNSAFE_LOAD_ENV', 'UnsafeCheckpointError', 'plain_data_globals',
-    'unsafe_load_allowed', 'local_checkpoint_path', 'load_checkpoint_file'
+    'unsafe_load_allowed', 'refusal_reason', 'cached_download_path',
+    'local_checkpoint_path', 'load_checkpoint_file'
 ]
 
 #: Set to ``1`` to allow full unpickling of checkpoints (runs their code).
@@ -113,6 +117,42 @@ def unsafe_load_allowed(allow_unsafe: Optional[bool] = None) -> bool:
     return os.environ.get(UNSAFE_LOAD_ENV, '0') == '1'
 
 
+_GLOBAL = re.compile(r'GLOBAL\s+([A-Za-z_][\w.]*)')
+_ANSI = re.compile(r'\x1b\[[0-9;]*m')
+# Lines of torch's message that give advice we do not repeat: allow-listing
+# the global, or re-running with weights_only=False (our opt-in is named
+# instead), and the generic pointer to torch's documentation.
+_ADVICE = ('safe_globals', 'allowlist', 'weights_only', 'trust',
+           'Check the documentation', 'two options')
+
+
+def refusal_reason(err: BaseException) -> str:
+    """Why torch's safe loader refused a file, without torch's advice.
+
+    torch's message suggests ``torch.serialization.add_safe_globals([...])``
+    for the very global a hostile file names; following it would let the
+    payload run. The reason returned names the global and nothing else.
+
+    Args:
+        err (BaseException): What ``torch.load(weights_only=True)`` raised.
+
+    Returns:
+        str: E.g. ``'it needs the global io.open, which is not plain
+        data'``, or, for another kind of refusal, torch's explanation with
+        the advice lines dropped.
+    """
+    text = _ANSI.sub('', str(err))
+    found = _GLOBAL.search(text)
+    if found is not None:
+        return f'it needs the global {found.group(1)}, which is not plain data'
+    lines = [
+        line.strip(' \t.') for line in text.splitlines()
+        if line.strip() and not any(word in line for word in _ADVICE)
+    ]
+    lines = [line.replace('WeightsUnpickler error: ', '') for line in lines]
+    return '; '.join(lines) or type(err).__name__
+
+
 def _scoped_safe_globals(extra: Iterable[Any]):
     safe_globals = getattr(torch.serialization, 'safe_globals', None)
     if safe_globals is None:  # torch < 2.5: no allow-list API
@@ -147,33 +187,83 @@ def _model_zoo_location(source: str) -> Optional[str]:
     return None
 
 
-def _download(url: str) -> str:
-    """``url`` in torch hub's checkpoint cache, downloaded if not there.
+#: A SHA-256 prefix in a file name, as torch.hub names published weights
+#: (``resnet18-f37072fd.pth``) and OpenMMLab's ``publish_model`` does
+#: (``..._20200130-c2398f9e.pth``). torch.hub's pattern also matches an empty
+#: or one-letter group; 8 hex digits is the shortest prefix either writes.
+HASH_IN_NAME = re.compile(r'-([a-f0-9]{8,64})\.')
 
-    The cache is the one ``torch.hub.load_state_dict_from_url`` (hence
-    MMEngine's ``load_from_http``) uses, so a file either of them fetched
-    is reused. ``download_url_to_file`` writes to a temporary file and
-    renames it, so an interrupted download leaves no partial file behind.
+
+def cached_download_path(url: str) -> str:
+    """Where :func:`local_checkpoint_path` keeps a download of ``url``.
+
+    ``<torch hub dir>/checkpoints/aclnet_mm/<sha256(url)[:16]>/<name>``:
+    keyed on the full URL, so ``http://host/a/model.pth`` and
+    ``http://host/b/model.pth`` are two files. torch.hub's (and MMEngine's)
+    cache is keyed on the file name alone and is not shared with it.
+
+    Args:
+        url (str): The URL.
+
+    Returns:
+        str: The cache path (which may not exist yet).
     """
-    model_dir = osp.join(torch.hub.get_dir(), 'checkpoints')
-    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
+    key = hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]
+    return osp.join(torch.hub.get_dir(), 'checkpoints', 'aclnet_mm', key, name)
+
+
+def _download(url: str) -> str:
+    """``url`` in our download cache, downloaded if not there.
+
+    ``download_url_to_file`` writes to a temporary file and renames it,
+    so an interrupted download leaves no partial file behind; when the
+    file name carries a SHA-256 prefix (:data:`HASH_IN_NAME`) the download
+    is checked against it and not kept if it differs.
+    """
+    cached = cached_download_path(url)
     if not osp.isfile(cached):
-        os.makedirs(model_dir, exist_ok=True)
+        os.makedirs(osp.dirname(cached), exist_ok=True)
+        found = HASH_IN_NAME.search(osp.basename(cached))
+        prefix = found.group(1) if found else None
         print_log(f'Downloading {url} to {cached}', logger='current')
-        torch.hub.download_url_to_file(url, cached, progress=os.isatty(0))
+        try:
+            torch.hub.download_url_to_file(
+                url, cached, hash_prefix=prefix, progress=os.isatty(0))
+        except RuntimeError as err:
+            got = re.search(r'got "([0-9a-f]+)"', str(err))
+            if prefix is None or got is None:
+                raise
+            raise RuntimeError(
+                f'{url}: refused. Its file name says the SHA-256 starts with '
+                f'{prefix}; the downloaded file has {got.group(1)} and was '
+                'not kept (a damaged download, or not the published file).'
+            ) from None
     return cached
+
+
+def _file_url_path(url: str) -> str:
+    """The local path of a ``file://`` URL (``file:///abs/path``,
+    ``file://localhost/abs/path``); another host is refused."""
+    parsed = urlparse(url)
+    if parsed.netloc not in ('', 'localhost'):
+        raise ValueError(
+            f'{url}: file:// URLs must name a local file (file:///path); '
+            f'host {parsed.netloc!r} is not supported')
+    return url2pathname(parsed.path)
 
 
 @contextlib.contextmanager
 def local_checkpoint_path(source: str) -> Iterator[str]:
     """A local file holding the checkpoint ``source`` names.
 
-    * a local path is itself;
+    * a local path is itself, and so is a ``file://`` URL's path;
     * ``http://`` / ``https://`` URLs and MMEngine's model-zoo names
       (``torchvision://``, ``modelzoo://``, ``open-mmlab://``,
       ``openmmlab://``, ``mmcls://``) are downloaded into torch hub's
-      cache (``<hub dir>/checkpoints``) as MMEngine does, rank 0 first
-      when distributed, and kept there;
+      cache (:func:`cached_download_path`, keyed on the full URL), rank 0
+      first when distributed, and kept there; a SHA-256 prefix in the
+      file name is checked, as torch.hub does;
     * any other URI (``s3://``, ``petrel://`` ...) is copied by its MMEngine
       file backend (:func:`mmengine.fileio.get_local_path`) to a temporary
       file that lives as long as the ``with`` block.
@@ -191,7 +281,9 @@ def local_checkpoint_path(source: str) -> Iterator[str]:
         yield source
         return
     location = _model_zoo_location(source) or source
-    if '://' not in location:  # an open-mmlab:// name of a local file
+    if location.startswith('file://'):
+        location = _file_url_path(location)
+    if '://' not in location:  # a file:// URL or open-mmlab:// local name
         yield location
     elif location.startswith(_HTTP):
         rank, world_size = get_dist_info()
@@ -244,8 +336,9 @@ def load_checkpoint_file(
         return _load_local(path, path, map_location, allow_unsafe,
                            extra_safe_globals)
     with local_checkpoint_path(source) as path:
-        checkpoint = _load_local(path, f'{source} (local copy {path})',
-                                 map_location, allow_unsafe,
+        name = source if source.startswith('file://') \
+            else f'{source} (local copy {path})'
+        checkpoint = _load_local(path, name, map_location, allow_unsafe,
                                  extra_safe_globals)
     if source.startswith('mmcls://'):
         checkpoint = mmengine_checkpoint._process_mmcls_checkpoint(checkpoint)
@@ -268,20 +361,18 @@ def _load_local(filename: str, name: str, map_location: Optional[Any],
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        reason = str(err).strip().splitlines()
-        reason = next((line for line in reason if 'Unsupported' in line),
-                      reason[-1] if reason else '')
+        reason = refusal_reason(err)
         if not unsafe_load_allowed(allow_unsafe):
             raise UnsafeCheckpointError(
                 f'{name}: refused. The safe loader (weights_only=True) '
-                f'cannot read it: {reason.strip()} Full unpickling can run '
+                f'cannot read it: {reason}. Full unpickling can run '
                 'code stored in the file. If you trust the file, opt in with '
                 f'{UNSAFE_LOAD_ENV}=1 (or {UNSAFE_LOAD_FLAG} of our tools).'
             ) from err
         message = (f'{name}: loading with full unpickling '
                    f'(weights_only=False) because {UNSAFE_LOAD_ENV}=1 or '
                    f'{UNSAFE_LOAD_FLAG} allows it; this runs any code '
-                   f'stored in the file. Safe loader said: {reason.strip()}')
+                   f'stored in the file. Safe loader said: {reason}.')
         warnings.warn(message, stacklevel=3)
         print_log(message, logger='current', level=logging.WARNING)
     except (RuntimeError, EOFError, ValueError) as err:

@@ -743,12 +743,13 @@ def test_clean_files_and_configs_never_flagged(tmp_path):
     report = validate_pickle(
         path, num_classes=3, layout='nturgb+d', in_channels=3, dim=3)
     assert report.ok and report.num_samples == 6, report.format()
-    two = [_good2d(f'k{i}', i) for i in range(3)]
+    # Every class has a training sample (else empty_class).
+    two = [_good2d(f'k{i}', i % 3) for i in range(4)]
     path2 = str(tmp_path / 'two.pkl')
-    mmengine.dump(dict(split=dict(train=['k0', 'k1'], test=['k2'])), path2)
     mmengine.dump(
-        dict(split=dict(train=['k0', 'k1'], test=['k2']), annotations=two),
-        path2)
+        dict(
+            split=dict(train=['k0', 'k1', 'k2'], test=['k3']),
+            annotations=two), path2)
     assert validate_pickle(
         path2, num_classes=3, layout='coco', in_channels=3, dim=2).ok
     # Every stream of both transforms, on layouts that have them.
@@ -839,7 +840,9 @@ def test_config_head_nodes_and_class_name_files(tmp_path):
     from aclnet_mm.datasets.validation import validate_config
     path = tmp_path / 'd.pkl'
     mmengine.dump(
-        dict(split=dict(train=['a']), annotations=[_good('a')]), str(path))
+        dict(
+            split=dict(train=['a', 'b']),
+            annotations=[_good('a'), _good('b', label=1)]), str(path))
     layout = dict(parents=[-1] + [0] * 24)
     cfg = mmengine.Config(
         dict(

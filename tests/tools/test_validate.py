@@ -13,7 +13,7 @@ def _sample(name, label=0, joints=25):
         frame_dir=name,
         label=label,
         total_frames=3,
-        keypoint=np.zeros((1, 3, joints, 3), np.float32))
+        keypoint=np.full((1, 3, joints, 3), 0.5, np.float32))
 
 
 def _dump(tmp_path, annotations, split):
@@ -23,10 +23,12 @@ def _dump(tmp_path, annotations, split):
 
 
 def test_good_pickle_exit_0(tmp_path, capsys):
-    path = _dump(tmp_path, [_sample('a'), _sample('b', 1)],
-                 dict(train=['a'], val=['b']))
+    # Each class has a training sample (else empty_class).
+    path = _dump(tmp_path,
+                 [_sample('a'), _sample('b', 1),
+                  _sample('c', 1)], dict(train=['a', 'b'], val=['c']))
     assert main([path, '--num-classes', '2', '--layout', 'nturgb+d']) == 0
-    assert 'OK, 2 samples checked' in capsys.readouterr().out
+    assert 'OK, 3 samples checked' in capsys.readouterr().out
 
 
 def test_bad_pickle_lists_all_and_counts(tmp_path, capsys):
@@ -100,7 +102,9 @@ def test_new_kinds_named_by_cli(tmp_path, capsys):
 
 
 def test_config_problems_by_cli(tmp_path, capsys):
-    path = _dump(tmp_path, [_sample('a')], dict(train=['a']))
+    # One training sample for each of the config's 60 classes.
+    path = _dump(tmp_path, [_sample(f's{i}', i) for i in range(60)],
+                 dict(train=[f's{i}' for i in range(60)]))
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(
         'model = dict(type="RecognizerGCN", backbone=dict(type="STGCN", '
@@ -116,7 +120,7 @@ def test_config_problems_by_cli(tmp_path, capsys):
     field = "field 'train_dataloader.dataset.pipeline[0].feats'"
     assert f'[unsupported_stream] {cfg} | {field}' in out
     # The pickle itself is fine and reported so.
-    assert f'{path}: OK, 1 samples checked' in out
+    assert f'{path}: OK, 60 samples checked' in out
     broken = tmp_path / 'broken.py'
     broken.write_text('model = dict(\n')
     assert main([str(broken)]) == 1

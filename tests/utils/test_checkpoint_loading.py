@@ -22,6 +22,7 @@ from tool_scripts import load_tool
 
 from aclnet_mm.utils.checkpoint_loading import (UNSAFE_LOAD_ENV,
                                                 UnsafeCheckpointError,
+                                                cached_download_path,
                                                 load_checkpoint_file)
 
 dump_synthetic_skeleton_dataset = load_tool(
@@ -173,8 +174,10 @@ def test_remote_clean_checkpoints_load_and_are_cached(serve_dir, tiny_config,
     for key, value in loaded.state_dict().items():
         torch.testing.assert_close(value, state[key], rtol=0, atol=0)
     assert loaded.checkpoint_path == url
-    # Downloaded once into torch hub's cache, as MMEngine does.
-    cached = tmp_path / 'torch_home' / 'hub' / 'checkpoints' / 'clean.pth'
+    # Downloaded once into our cache under torch hub's directory.
+    cached = cached_download_path(url)
+    assert cached.startswith(str(tmp_path / 'torch_home' / 'hub'))
+    cached = tmp_path / cached
     assert cached.read_bytes() == path.read_bytes()
     os.remove(serve_dir[0] / 'clean.pth')
     assert load_checkpoint_file(url)['meta']['best'] == 0.5
@@ -263,3 +266,97 @@ def test_truncated_and_damaged_files_are_refused_by_name(tmp_path):
         load_checkpoint_file(str(tmp_path / 'damaged.pth'))
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
+
+
+class _OpenPayload:
+    """Unpickling this calls ``io.open(path, 'w')``: a global torch does not
+    block by module, so torch's message advises allow-listing it."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import io
+        return io.open, (self.path, 'w')
+
+
+def test_refusal_never_advises_allow_listing_the_global(tmp_path, monkeypatch):
+    monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
+    marker = tmp_path / 'written'
+    path = tmp_path / 'opens.pth'
+    torch.save(dict(meta=_OpenPayload(marker)), path)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        load_checkpoint_file(str(path))
+    message = str(info.value)
+    _refused_by_us(message, str(path))
+    assert 'safe_globals' not in message and 'allowlist' not in message
+    assert 'the global io.open' in message
+    assert '\x1b' not in message
+    assert not marker.exists()
+
+
+def _weights(path, value):
+    torch.save(dict(state_dict=dict(w=torch.full((2, ), float(value)))), path)
+    return str(path)
+
+
+def test_cache_is_keyed_on_the_full_url(serve_dir, tmp_path):
+    """Two URLs with the same file name are two files, not one cached."""
+    served, base_url = serve_dir
+    for folder, value in (('a', 1), ('b', 2)):
+        (served / folder).mkdir()
+        _weights(served / folder / 'model.pth', value)
+    first = load_checkpoint_file(f'{base_url}/a/model.pth')
+    second = load_checkpoint_file(f'{base_url}/b/model.pth')
+    torch.testing.assert_close(first['state_dict']['w'], torch.ones(2))
+    torch.testing.assert_close(second['state_dict']['w'], torch.full((2, ),
+                                                                     2.))
+    assert cached_download_path(f'{base_url}/a/model.pth') != \
+        cached_download_path(f'{base_url}/b/model.pth')
+
+
+def test_sha256_prefix_in_the_file_name_is_checked(serve_dir, tmp_path):
+    import hashlib
+    served, base_url = serve_dir
+    path = _weights(tmp_path / 'weights.pth', 3)
+    digest = hashlib.sha256(open(path, 'rb').read()).hexdigest()
+    shutil.copy(path, served / f'model-{digest[:8]}.pth')
+    good = load_checkpoint_file(f'{base_url}/model-{digest[:8]}.pth')
+    torch.testing.assert_close(good['state_dict']['w'], torch.full((2, ), 3.))
+
+    wrong = '0' * 8 if digest[:8] != '0' * 8 else '1' * 8
+    shutil.copy(path, served / f'model-{wrong}.pth')
+    url = f'{base_url}/model-{wrong}.pth'
+    with pytest.raises(RuntimeError) as info:
+        load_checkpoint_file(url)
+    message = str(info.value)
+    assert url in message and wrong in message and digest in message
+    assert not os.path.exists(cached_download_path(url))
+
+
+def test_file_urls_load_or_are_refused_clearly(tmp_path):
+    path = _weights(tmp_path / 'model.pth', 4)
+    for url in (f'file://{path}', f'file://localhost{path}'):
+        loaded = load_checkpoint_file(url)
+        torch.testing.assert_close(loaded['state_dict']['w'],
+                                   torch.full((2, ), 4.))
+    with pytest.raises(ValueError, match='file:///path'):
+        load_checkpoint_file(f'file://otherhost{path}')
+
+
+def test_runner_load_from_a_file_url(tmp_path):
+    """``tools/test.py CONFIG file:///path/model.pth`` sets ``load_from``;
+    the runner's load goes through the same loader."""
+    from aclnet_mm.engine.runner import SafeCheckpointRunner
+    model = torch.nn.Linear(2, 1)
+    state = {k: torch.randn_like(v) for k, v in model.state_dict().items()}
+    path = tmp_path / 'model.pth'
+    torch.save(dict(state_dict=state), path)
+    runner = SafeCheckpointRunner(
+        model=model,
+        work_dir=str(tmp_path / 'work'),
+        load_from=f'file://{path}',
+        default_scope='mmaction')
+    runner.load_or_resume()
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, state[key], rtol=0, atol=0)

@@ -26,6 +26,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from aclnet_mm.apis import inference_skeleton, init_recognizer
+from aclnet_mm.utils.safe_pickle import load_pickle
 from aclnet_mm.visualization import (plot_confusion_from_dump,
                                      plot_confusion_statistics,
                                      plot_skeleton_strip,
@@ -99,8 +100,7 @@ def make_figures(work_dir: str,
     os.makedirs(out_dir, exist_ok=True)
     with open(names_file) as f:
         names = [line.strip() for line in f if line.strip()]
-    with open(ann_file, 'rb') as f:
-        data = pickle.load(f)
+    data = load_pickle(ann_file)  # plain data only: never runs code
     out = []
 
     def path(name):

@@ -11,9 +11,9 @@ Example::
         --config CONFIG --checkpoint CKPT
 """
 import argparse
-import pickle
 
 from aclnet_mm.apis import load_skeleton
+from aclnet_mm.utils.safe_pickle import load_pickle
 from aclnet_mm.visualization import plot_skeleton_strip, render_skeleton_gif
 
 
@@ -40,8 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     title = ''
     if args.source.endswith('.pkl'):
-        with open(args.source, 'rb') as f:
-            sample = pickle.load(f)['annotations'][args.index]
+        # Plain data only: a hostile pickle is refused, not run.
+        sample = load_pickle(args.source)['annotations'][args.index]
         title = f'{sample.get("frame_dir", args.index)} ' \
             f'(label {sample.get("label")})'
     else:

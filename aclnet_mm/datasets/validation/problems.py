@@ -37,6 +37,9 @@ PROBLEM_KINDS = {
     'layout_conflict': 'the pipeline and the graph name different layouts',
 }
 
+# Kinds other modules register (plausibility), listed after these.
+MORE_PROBLEM_KINDS = {}
+
 
 @dataclass
 class Problem:
@@ -120,11 +123,12 @@ class ValidationReport:
             return '\n'.join(lines)
         lines.append(f'{self.file}: {len(self.problems)} problem(s) in '
                      f'{self.num_samples} samples checked')
-        for kind in PROBLEM_KINDS:
+        for kind in {**PROBLEM_KINDS, **MORE_PROBLEM_KINDS}:
             if counts[kind]:
                 hidden = ''
                 if max_per_kind is not None and counts[kind] > max_per_kind:
                     hidden = f' ({counts[kind] - max_per_kind} not shown)'
+                meaning = PROBLEM_KINDS.get(kind) or MORE_PROBLEM_KINDS[kind]
                 lines.append(f'  {kind}: {counts[kind]}{hidden}  '
-                             f'({PROBLEM_KINDS[kind]})')
+                             f'({meaning})')
         return '\n'.join(lines)

@@ -13,12 +13,13 @@ import sys
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-import mmengine
 import numpy as np
 
 from aclnet_mm.structures import get_layout, list_layouts
 from aclnet_mm.utils.progress import progress_bar
+from aclnet_mm.utils.safe_pickle import load_pickle
 from ..class_names import load_class_names
+from .plausibility import check_class_coverage, check_sample_plausibility
 from .problems import Problem, ValidationReport
 
 __all__ = ['check_sample', 'check_annotations', 'validate_pickle']
@@ -146,6 +147,8 @@ def check_sample(sample: Any,
     problems.extend(
         _check_arrays(sample, index, sid, file, total_frames, layout,
                       in_channels, dim))
+    if not problems:  # values of a malformed sample mean nothing
+        problems.extend(check_sample_plausibility(sample, index, sid, file))
     return problems
 
 
@@ -480,6 +483,9 @@ def check_annotations(data: Any,
                                      in_channels, dim))
     if bar is not None and hasattr(bar, 'bar_width'):
         sys.stderr.write('\n')  # end MMEngine's bar line
+    problems.extend(
+        check_class_coverage(annotations, file, splits, split, num_classes,
+                             load_class_names(annotations=data)))
     # An expectation already flags each sample that misses it; without
     # one, the samples that differ from the rest of the file are flagged.
     problems.extend(
@@ -679,7 +685,7 @@ def _check_skeleton_file(sample: dict, index: int, sid: str, prefix: str,
     if not load:
         return []
     try:
-        extra = mmengine.load(path)
+        extra = load_pickle(path)  # plain data only: never runs code
     except Exception as err:  # noqa: BLE001 - any unpickling failure
         return [
             Problem('not_pickle', f'cannot be loaded: {err}', path, sid, None,
@@ -718,7 +724,9 @@ def read_annotations(path: str) -> Tuple[Any, List[Problem]]:
             Problem('not_pickle', 'PoseDataset only reads files ending in '
                     '.pkl', path))
     try:
-        data = mmengine.load(path, file_format='pkl')
+        # Plain data only: a hostile pickle is refused (the problem names
+        # the file, the global and the opt-in), never run.
+        data = load_pickle(path)
     except Exception as err:  # noqa: BLE001 - any unpickling failure
         problems.append(
             Problem('not_pickle', f'cannot be unpickled: '

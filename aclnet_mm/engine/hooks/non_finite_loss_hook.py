@@ -6,6 +6,7 @@ import torch
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.hooks.hook import DATA_BATCH
+from torch.nn.modules.batchnorm import _NormBase
 
 from aclnet_mm.engine.optim_wrappers import FiniteLossOptimWrapper
 
@@ -60,6 +61,21 @@ class NonFiniteLossHook(Hook):
     iteration, one device-to-device copy of them (no host-device
     synchronisation); the restore after a skipped step is one more copy.
 
+    Normalisation statistics: the loss can stay finite while a batch
+    poisons a normalisation layer's running statistics (a clip with
+    coordinates of 1e30 makes ``data_bn.running_var`` infinite; the
+    training batch is normalised by its own statistics, so the loss does
+    not show it, but every evaluation and the saved checkpoint use the
+    running ones). With ``check_norm_stats=True`` the running buffers of
+    every normalisation layer (``BatchNorm*``, ``SyncBatchNorm``,
+    ``InstanceNorm*`` with running statistics) are checked after each
+    step, after a skipped step's roll-back, and a non-finite one raises
+    :class:`FloatingPointError` naming the buffers, the iteration and the
+    batch's samples, in both modes: the step that poisoned them was taken
+    (its loss was finite), so skipping cannot undo it. The check is one
+    concatenation and one host-device synchronisation per iteration, not
+    one per layer.
+
     Sample ids come from each data sample's metainfo, the first of
     ``id_keys`` that is present. MMAction2's ``PackActionInputs`` keeps
     only ``img_shape``, ``img_key``, ``video_id`` and ``timestamp`` by
@@ -81,6 +97,8 @@ class NonFiniteLossHook(Hook):
             'sample_idx')``.
         restore_buffers (bool): In skip mode, roll the model's buffers
             back after a skipped step. Defaults to True.
+        check_norm_stats (bool): Stop when a normalisation layer's running
+            statistics become non-finite. Defaults to True.
     """
 
     priority = 'NORMAL'  # after RuntimeInfoHook (VERY_HIGH) logged
@@ -90,7 +108,8 @@ class NonFiniteLossHook(Hook):
                  max_skips: Optional[int] = None,
                  id_keys: Sequence[str] = ('frame_dir', 'filename', 'video_id',
                                            'sample_idx'),
-                 restore_buffers: bool = True) -> None:
+                 restore_buffers: bool = True,
+                 check_norm_stats: bool = True) -> None:
         if mode not in ('raise', 'skip'):
             raise ValueError(f"mode must be 'raise' or 'skip', got {mode!r}")
         if max_skips is not None and max_skips < 0:
@@ -100,6 +119,7 @@ class NonFiniteLossHook(Hook):
         self.id_keys = tuple(id_keys)
         self.num_skipped = 0
         self.restore_buffers = restore_buffers
+        self.check_norm_stats = check_norm_stats
         # Buffer name -> snapshot tensor, refilled in place every iteration.
         self._snapshot: Dict[str, torch.Tensor] = {}
 
@@ -174,8 +194,13 @@ class NonFiniteLossHook(Hook):
         if (self.mode == 'skip' and self.restore_buffers and self._snapshot
                 and any(w.last_step_skipped for w in self._wrappers(runner))):
             self._restore_snapshot(runner.model)
-        if not outputs:
-            return
+        if outputs:
+            self._check_loss(runner, batch_idx, data_batch, outputs)
+        if self.check_norm_stats:
+            self._check_norm_stats(runner, batch_idx, data_batch)
+
+    def _check_loss(self, runner, batch_idx: int, data_batch: DATA_BATCH,
+                    outputs: dict) -> None:
         bad = self._non_finite_terms(runner, outputs)
         if not bad:
             return
@@ -194,6 +219,70 @@ class NonFiniteLossHook(Hook):
             raise FloatingPointError(
                 f'{self.num_skipped} non-finite steps skipped, more than '
                 f'max_skips={self.max_skips}; last: {message}')
+
+    @staticmethod
+    def _norm_stats(model: torch.nn.Module) -> Dict[str, torch.Tensor]:
+        """The running statistics of the model's normalisation layers."""
+        stats = {}
+        for prefix, module in model.named_modules():
+            if not isinstance(module, _NormBase):
+                continue
+            for name in ('running_mean', 'running_var'):
+                value = getattr(module, name, None)
+                if isinstance(value, torch.Tensor):
+                    stats[f'{prefix}.{name}' if prefix else name] = value
+        return stats
+
+    def _check_norm_stats(self, runner, batch_idx: int,
+                          data_batch: DATA_BATCH) -> None:
+        stats = self._norm_stats(runner.model)
+        by_device: Dict[torch.device, List[torch.Tensor]] = {}
+        for value in stats.values():
+            by_device.setdefault(value.device,
+                                 []).append(value.detach().reshape(-1))
+        # One reduction and one host sync per device, not one per layer.
+        if all(
+                bool(torch.isfinite(torch.cat(values)).all())
+                for values in by_device.values()):
+            return
+        bad = []
+        for name, value in stats.items():
+            finite = torch.isfinite(value)
+            if not bool(finite.all()):
+                first = value[~finite].reshape(-1)[0].item()
+                bad.append(f'{name} ({int((~finite).sum())} of '
+                           f'{value.numel()} entries non-finite, e.g. '
+                           f'{first})')
+        raise FloatingPointError(
+            'non-finite normalisation statistics after iteration '
+            f'{runner.iter + 1} (epoch {runner.epoch + 1}, batch '
+            f'{batch_idx}): {"; ".join(bad)}; samples: '
+            f'{self._sample_ids(data_batch)}{self._largest_input(data_batch)}'
+            '. A sample with values far out of range (e.g. coordinates of '
+            '1e30) poisoned the running statistics that evaluation and the '
+            'checkpoint use; check those samples '
+            '(tools/analysis_tools/validate_dataset.py)')
+
+    def _largest_input(self, data_batch: DATA_BATCH) -> str:
+        """``'; largest |input|: <sample> (<value>)'``, the sample of the
+        batch with the largest (or a non-finite) input value; '' when the
+        inputs are not tensors. Only on the error path: one sync per
+        sample does not matter there."""
+        inputs = data_batch.get('inputs') if isinstance(data_batch,
+                                                        dict) else None
+        if isinstance(inputs, torch.Tensor):
+            inputs = list(inputs)
+        if not isinstance(inputs, (list, tuple)) or not inputs or not all(
+                isinstance(x, torch.Tensor) and x.numel() for x in inputs):
+            return ''
+        sizes = [
+            x.detach().double().abs().nan_to_num(nan=float('inf')).amax()
+            for x in inputs
+        ]
+        worst = int(torch.stack([s.cpu() for s in sizes]).argmax())
+        ids = self._sample_ids(data_batch)
+        name = ids[worst] if worst < len(ids) else f'batch position {worst}'
+        return f'; largest |input|: {name} ({float(sizes[worst]):g})'
 
     @staticmethod
     def _non_finite_terms(runner, outputs: dict) -> Dict[str, float]:

@@ -2,6 +2,7 @@
 from typing import Callable, Sequence, Union
 
 from mmaction.registry import RUNNERS
+from mmengine.dist import broadcast
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
@@ -9,6 +10,9 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from aclnet_mm.engine.hooks.plain_message_hub_hook import PlainMessageHubHook
 from aclnet_mm.utils.atomic_checkpoint import find_latest_complete_checkpoint
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
+from aclnet_mm.utils.pretrained_init import (load_pretrained_init_cfgs,
+                                             restore_init_cfgs,
+                                             take_pretrained_init_cfgs)
 
 __all__ = ['SafeCheckpointRunner']
 
@@ -34,8 +38,27 @@ class SafeCheckpointRunner(Runner):
       local file first (MMEngine's loaders would unpickle an ``https://``
       file fully);
     * :class:`~aclnet_mm.engine.hooks.PlainMessageHubHook` is registered,
-      so the checkpoints it writes hold plain data only.
+      so the checkpoints it writes hold plain data only;
+    * a module's ``init_cfg=dict(type='Pretrained', checkpoint=...)`` is
+      loaded by the same safe loader (see
+      :mod:`~aclnet_mm.utils.pretrained_init`), not by MMEngine's
+      ``PretrainedInit``; MMEngine itself is not changed.
     """
+
+    def _init_model_weights(self) -> None:
+        """``init_weights`` without ``Pretrained`` entries, which are then
+        loaded under our checkpoint policy."""
+        model = self.model.module if is_model_wrapper(
+            self.model) else self.model
+        taken = take_pretrained_init_cfgs(model)
+        try:
+            super()._init_model_weights()
+            load_pretrained_init_cfgs(taken)
+        finally:
+            restore_init_cfgs(taken)
+        if taken:  # ranks loaded the same files; keep them bit-identical
+            for value in model.state_dict().values():
+                broadcast(value)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
         """Register the hooks of the config plus ``PlainMessageHubHook``."""

@@ -78,19 +78,28 @@ def _sample_label(sample: dict, name: str, index: int) -> int:
     return int(label[0])
 
 
-def load_stream_scores(path: str, name: Optional[str] = None) -> StreamScores:
+def load_stream_scores(path: str,
+                       name: Optional[str] = None,
+                       allow_unsafe: Optional[bool] = None) -> StreamScores:
     """Read the predictions dumped by ``tools/test.py --dump``.
+
+    The dump is unpickled by
+    :func:`~aclnet_mm.utils.safe_pickle.load_pickle` (plain data and torch
+    tensors only; anything else is refused naming the file and global).
 
     Args:
         path (str): A pickle written by MMEngine's ``DumpResults``.
         name (str, optional): Name used in messages. Defaults to ``path``.
+        allow_unsafe (bool, optional): Unpickle a trusted legacy file in
+            full. None defers to ``ACLNET_MM_ALLOW_UNSAFE_LOAD``.
 
     Returns:
         StreamScores: The stacked scores and labels.
     """
-    import mmengine
+    from aclnet_mm.utils.safe_pickle import load_pickle
     name = path if name is None else name
-    samples = mmengine.load(path)
+    samples = load_pickle(
+        path, name, allow_tensors=True, allow_unsafe=allow_unsafe)
     if not isinstance(samples, (list, tuple)) or not samples:
         raise ValueError(f'{name}: expected a non-empty list of predictions '
                          f'(a DumpResults pickle), got {type(samples)}')

@@ -201,10 +201,17 @@ def test_skip_equals_training_without_the_batch(tmp_path, caplog):
 def test_skip_rolls_buffers_back(tmp_path, restore):
     """A NaN input reaches BN statistics, prototypes, confusion bank and
     queue in the forward; skip mode puts all of them back."""
+    # Without the roll-back the poisoned BN statistics would stop the run
+    # (test_skip_without_rollback_stops_on_poisoned_norm_stats); here the
+    # check is off to show what the roll-back prevents.
     runner = _runner(
         tmp_path,
         ClipDataset(bad=(6, )),
-        dict(type='NonFiniteLossHook', mode='skip', restore_buffers=restore),
+        dict(
+            type='NonFiniteLossHook',
+            mode='skip',
+            restore_buffers=restore,
+            check_norm_stats=restore),
         wrapper='FiniteLossOptimWrapper',
         epochs=2,
         model=ContrastiveNet,
@@ -244,6 +251,20 @@ def test_skip_rolls_buffers_back(tmp_path, restore):
         assert not torch.isfinite(got['embed.1.running_mean']).all()
         assert not torch.isfinite(got['inter.prototypes']).all()
         assert got['embed.1.num_batches_tracked'] == 6
+
+
+def test_skip_without_rollback_stops_on_poisoned_norm_stats(tmp_path):
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(6, )),
+        dict(type='NonFiniteLossHook', mode='skip', restore_buffers=False),
+        wrapper='FiniteLossOptimWrapper',
+        model=ContrastiveNet)
+    with pytest.raises(
+            FloatingPointError,
+            match=r'iteration 2 \(epoch 1, '
+            r'batch 1\): embed\.1\.running_mean \(8 of 8'):
+        runner.train()
 
 
 def test_rollback_refreshes_host_flags(tmp_path):
@@ -317,3 +338,135 @@ def test_wrapper_accumulation_window():
     assert torch.equal(model.weight, weight)
     assert torch.equal(
         wrapper.optimizer.state[model.weight]['momentum_buffer'], momentum)
+
+
+class SkeletonClips(Dataset):
+    """8 skeleton clips (1 person, 8 frames, COCO's 17 joints, x y z);
+    ``bad`` clips hold coordinates of ``value``."""
+
+    def __init__(self, bad=(), value=1e30):
+        gen = torch.Generator().manual_seed(0)
+        self.clips = torch.randn(8, 1, 1, 8, 17, 3, generator=gen)
+        for index in bad:
+            self.clips[index] = value
+
+    def __len__(self):
+        return len(self.clips)
+
+    def __getitem__(self, index):
+        sample = ActionDataSample(
+            metainfo=dict(frame_dir=f'clip_{index:03d}')).set_gt_label(index %
+                                                                       2)
+        return dict(inputs=self.clips[index], data_samples=sample)
+
+
+def _gcn_runner(tmp_path, dataset, hook):
+    """MMAction2's RecognizerGCN + STGCN (with its ``data_bn``), tiny."""
+    return Runner(
+        model=dict(
+            type='RecognizerGCN',
+            data_preprocessor=dict(type='ActionDataPreprocessor'),
+            backbone=dict(
+                type='STGCN',
+                graph_cfg=dict(layout='coco', mode='stgcn_spatial'),
+                base_channels=4,
+                num_stages=1,
+                inflate_stages=[],
+                down_stages=[]),
+            cls_head=dict(type='GCNHead', num_classes=2, in_channels=4)),
+        work_dir=str(tmp_path / uuid.uuid4().hex),
+        experiment_name=uuid.uuid4().hex,
+        train_dataloader=dict(
+            dataset=dataset,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate'),
+            batch_size=4,
+            num_workers=0),
+        optim_wrapper=dict(
+            type='FiniteLossOptimWrapper', optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        custom_hooks=[hook],
+        default_hooks=dict(checkpoint=None),
+        log_level='WARNING',
+        default_scope='mmaction')
+
+
+def test_unchecked_norm_stats_train_to_the_end_poisoned(tmp_path):
+    """What the check is for: the loss stays finite (the batch normalises
+    by its own statistics) while data_bn's running variance is infinite."""
+    runner = _gcn_runner(
+        tmp_path, SkeletonClips(bad=(5, )),
+        dict(type='NonFiniteLossHook', check_norm_stats=False))
+    runner.train()
+    assert runner.iter == 2
+    assert torch.isinf(runner.model.backbone.data_bn.running_var).all()
+    assert runner.message_hub.get_scalar('train/loss').current() < 1e3
+
+
+@pytest.mark.parametrize('mode', ['raise', 'skip'])
+def test_non_finite_norm_stats_stop_naming_the_sample(tmp_path, mode):
+    runner = _gcn_runner(tmp_path, SkeletonClips(bad=(5, )),
+                         dict(type='NonFiniteLossHook', mode=mode))
+    with pytest.raises(FloatingPointError) as info:
+        runner.train()
+    message = str(info.value)
+    assert message.startswith('non-finite normalisation statistics after '
+                              'iteration 2 (epoch 1, batch 1): '
+                              'backbone.data_bn.running_var (51 of 51')
+    assert "['clip_004', 'clip_005', 'clip_006', 'clip_007']" in message
+    assert 'largest |input|: clip_005 (1e+30)' in message
+    assert 'running_mean' not in message  # the mean stayed finite
+
+
+def test_finite_norm_stats_train_on(tmp_path):
+    runner = _gcn_runner(tmp_path, SkeletonClips(),
+                         dict(type='NonFiniteLossHook'))
+    runner.train()
+    assert runner.iter == 2
+    assert torch.isfinite(runner.model.backbone.data_bn.running_var).all()
+
+
+def test_skipped_first_step_of_a_refresh_epoch_keeps_the_refresh(tmp_path):
+    """The roll-back's notification, driven through the hook.
+
+    With ``SuperclassRefreshHook(start_epoch=1)`` epoch 2 is the first
+    refresh epoch; in faithful mode the rebuild runs inside its first
+    forward. That step is non-finite and skipped: the roll-back puts
+    ``refresh_pending`` (and the old superclasses) back, and only the
+    loss's ``on_buffers_restored`` makes it re-read the flag, so the
+    rebuild runs in the next step. The result equals a run that never had
+    that batch; a missed notification leaves the superclasses unrebuilt.
+    """
+    hooks = [
+        dict(type='SuperclassRefreshHook', start_epoch=1, out_file=None),
+        dict(type='MomentumEncoderHook')
+    ]
+    runner = _runner(
+        tmp_path,
+        ClipDataset(bad=(1, )),  # batch 0 of every epoch
+        dict(type='NonFiniteLossHook', mode='skip'),
+        wrapper='FiniteLossOptimWrapper',
+        epochs=2,
+        model=ContrastiveNet,
+        hooks=hooks)
+    assert runner.model.inter.faithful
+    initial_mask = runner.model.inter.superclass_mask.clone()
+    runner.train()
+    reference = _runner(
+        tmp_path,
+        ClipDataset(indices=range(4, 12)),
+        epochs=2,
+        model=ContrastiveNet,
+        hooks=hooks)
+    reference.train()
+    assert runner.optim_wrapper.num_skipped == 2
+    expected = reference.model.state_dict()
+    # The reference rebuilt the superclasses in epoch 2: they changed.
+    assert not torch.equal(expected['inter.superclass_mask'], initial_mask)
+    assert not expected['inter.refresh_pending']
+    got = runner.model.state_dict()
+    for key in ('inter.superclass_mask', 'inter.class_tau',
+                'inter.refresh_pending', 'inter.confusion'):
+        torch.testing.assert_close(got[key], expected[key], msg=key)
+    for key in got:  # weights and every buffer
+        torch.testing.assert_close(got[key], expected[key], msg=key)
