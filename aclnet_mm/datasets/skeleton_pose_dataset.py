@@ -98,10 +98,9 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
                      carve='train', val_ratio=0.05,
                      group_by='ntu_performer', pipeline=...)
 
-    ``tools/train.py`` and ``tools/test.py`` fill in ``num_classes``,
-    ``layout`` and ``in_channels`` from the model when the config leaves
-    them out, so training checks exactly what
-    ``python -m aclnet_mm.tools.validate CONFIG`` checks.
+    With ``num_classes``, ``layout`` and ``in_channels`` set as the model
+    expects them, building the dataset checks what
+    ``python tools/analysis_tools/validate_dataset.py CONFIG`` checks.
 
     Subsets apply in this order: the ``split``, the samples dropped by
     ``on_error='skip'``, the carved side (``carve``), the per-class slice

@@ -15,9 +15,9 @@ import torch
 from mmengine.hooks import Hook
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
+from aclnet_mm.engine.runner import build_runner
 from aclnet_mm.models.losses import (AffinityContrastiveLoss,
                                      MarginContrastiveLoss)
-from aclnet_mm.tools.launch import build_runner
 
 NUM_CLASSES = 4
 CLIP_LEN = 16

@@ -37,9 +37,13 @@ import torch
 from mmaction.registry import HOOKS
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from tool_scripts import load_tool
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
-from aclnet_mm.tools.train import build_runner, merge_args, parse_args
+from aclnet_mm.engine.runner import build_runner
+
+_train_tool = load_tool('train')
+merge_args, parse_args = _train_tool.merge_args, _train_tool.parse_args
 
 #: A hook the runs import (``custom_imports``). On the rank named by
 #: ``PREEMPT_RANK``, after iteration ``PREEMPT_AT`` (``<epoch>:<batch>``,

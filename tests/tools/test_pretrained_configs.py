@@ -20,9 +20,11 @@ from mmaction.registry import MODELS
 from mmengine import dump
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+from tool_scripts import load_tool
 
 from aclnet_mm.datasets.synthetic import make_synthetic_skeleton_dataset
-from aclnet_mm.tools import test as test_tool
+
+test_tool = load_tool('test')
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DOC = osp.join(REPO, 'docs', 'pretrained.md')

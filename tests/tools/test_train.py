@@ -12,9 +12,11 @@ import pickle
 
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
 from aclnet_mm.datasets import make_synthetic_skeleton_dataset
-from aclnet_mm.tools.train import main as train_main
+
+train_main = load_tool('train').main
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RUNTIME = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')

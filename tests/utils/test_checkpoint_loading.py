@@ -18,6 +18,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
+from tool_scripts import load_tool
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.utils.checkpoint_loading import (UNSAFE_LOAD_ENV,
@@ -128,7 +129,7 @@ def test_mmengine_http_loader_unpickles_fully(poisoned, serve_dir):
 def test_remote_checkpoints_are_refused_naming_url_and_opt_in(
         poisoned, serve_dir, tiny_config, tmp_path, monkeypatch):
     from aclnet_mm.apis import init_recognizer
-    from aclnet_mm.tools import test
+    test = load_tool('test')
     path, marker = poisoned
     monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
     url = _serve(serve_dir, path)
@@ -180,7 +181,7 @@ def test_remote_clean_checkpoints_load_and_are_cached(serve_dir, tiny_config,
 def test_our_tools_and_apis_refuse_naming_file_and_opt_in(
         poisoned, tiny_config, tmp_path, capsys, monkeypatch):
     from aclnet_mm.apis import init_recognizer
-    from aclnet_mm.tools import convert_checkpoint, test
+    convert_checkpoint, test = map(load_tool, ('convert_checkpoint', 'test'))
     path, marker = poisoned
     monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
 

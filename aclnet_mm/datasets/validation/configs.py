@@ -133,18 +133,27 @@ def check_pipeline(pipeline: Optional[Sequence],
 
 def _check_head(cfg: Any, file: str) -> List[Problem]:
     """A topology head must have as many nodes as the layout has joints."""
-    from aclnet_mm.tools.config_defaults import head_num_nodes
-    found = head_num_nodes(cfg.get('model') or {})
-    if found is None or found[0] == found[1]:
+    model = cfg.get('model') or {}
+    head = model.get('cls_head') or {}
+    cls = head.get('type')
+    # A class in a lazy-import config, a registered name in a text config.
+    cls = MODELS.get(cls) if isinstance(cls, str) else cls
+    if not isinstance(cls, type):
         return []
-    given = (cfg.get('model') or {}).get('cls_head', {}).get('num_nodes')
-    what = 'the default 25' if given is None else given
+    params = inspect.signature(cls.__init__).parameters
+    if 'num_nodes' not in params or 'feature_source' not in params:
+        return []
+    source = head.get('feature_source', params['feature_source'].default)
+    graph, _ = _try_layout(((model.get('backbone') or {}).get('graph_cfg')
+                            or {}).get('layout'))
+    used = head.get('num_nodes', params['num_nodes'].default)
+    if source != 'topology' or graph is None or used == graph.num_node:
+        return []
     return [
         Problem(
             'layout_mismatch', f'the head compares V x V topologies with '
-            f'num_nodes={what}, but the graph layout has {found[1]} joints; '
-            f'set num_nodes={found[1]}, or leave it out: tools/train.py '
-            'then takes it from the layout',
+            f'num_nodes={used}, but the graph layout has {graph.num_node} '
+            f'joints; set num_nodes={graph.num_node}',
             file,
             field='model.cls_head.num_nodes')
     ]
@@ -327,9 +336,6 @@ def validate_config(cfg: Any,
                             f'{err}', name)
                 ])
             ]
-    # What tools/train.py fills in, so that both agree.
-    from aclnet_mm.tools.config_defaults import fill_head_num_nodes
-    fill_head_num_nodes(cfg)
     entries = expectations_from_config(cfg)
     if not entries:
         return [

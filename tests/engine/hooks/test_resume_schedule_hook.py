@@ -13,9 +13,11 @@ import os.path as osp
 import pickle
 
 import pytest
+from tool_scripts import load_tool
 
 from aclnet_mm.datasets import make_synthetic_skeleton_dataset
-from aclnet_mm.tools.train import main as train_main
+
+train_main = load_tool('train').main
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -52,6 +54,7 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
+custom_hooks = [dict(type='ResumeScheduleHook')]
 randomness = dict(seed=0)
 log_level = 'WARNING'
 """

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
-from aclnet_mm.tools.launch import build_runner
+from aclnet_mm.engine.runner import build_runner
 
 RUNTIME = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
