@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 import pytest
-from tool_scripts import load_tool
+from tool_scripts import load_tool, write_text_runtime
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ACTIONS = ('walk', 'jump', 'kick', 'punch')
@@ -121,7 +121,7 @@ def test_own_layout_validates_and_trains(tmp_path, monkeypatch, capsys):
     config = tmp_path / 'aclnet_humanoid.py'
     config.write_text(
         CONFIG.format(
-            runtime=osp.join(REPO, 'configs', '_base_', 'default_runtime.py'),
+            runtime=write_text_runtime(tmp_path),
             layout=LAYOUT,
             ann_file=ann_file,
             num_classes=len(ACTIONS),

@@ -18,15 +18,12 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
-from tool_scripts import load_tool
+from tool_scripts import load_tool, write_text_runtime
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.utils.checkpoint_loading import (UNSAFE_LOAD_ENV,
                                                 UnsafeCheckpointError,
                                                 load_checkpoint_file)
-
-REPO = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 _CONFIG = """
 _base_ = [{runtime!r}]
@@ -86,9 +83,7 @@ def tiny_config(tmp_path):
     path = tmp_path / 'tiny.py'
     path.write_text(
         _CONFIG.format(
-            runtime=os.path.join(REPO, 'configs', '_base_',
-                                 'default_runtime.py'),
-            ann_file=ann_file))
+            runtime=write_text_runtime(tmp_path), ann_file=ann_file))
     return str(path)
 
 

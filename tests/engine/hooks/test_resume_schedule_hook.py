@@ -13,14 +13,11 @@ import os.path as osp
 import pickle
 
 import pytest
-from tool_scripts import load_tool
+from tool_scripts import load_tool, write_text_runtime
 
 from aclnet_mm.datasets import make_synthetic_skeleton_dataset
 
 train_main = load_tool('train').main
-
-REPO = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 _CONFIG = """
 _base_ = [{runtime!r}]
@@ -54,7 +51,6 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
-custom_hooks = [dict(type='ResumeScheduleHook')]
 randomness = dict(seed=0)
 log_level = 'WARNING'
 """
@@ -70,9 +66,7 @@ def config(tmp_path_factory):
                 num_classes=4, samples_per_class=4, num_frames=8), f)
     path = folder / 'tiny.py'
     path.write_text(
-        _CONFIG.format(
-            runtime=osp.join(REPO, 'configs', '_base_', 'default_runtime.py'),
-            ann_file=ann_file))
+        _CONFIG.format(runtime=write_text_runtime(folder), ann_file=ann_file))
     return str(path)
 
 
