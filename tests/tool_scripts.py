@@ -11,7 +11,10 @@ import os.path as osp
 import sys
 from types import ModuleType
 
-__all__ = ['REPO_ROOT', 'TEXT_RUNTIME', 'load_tool', 'write_text_runtime']
+__all__ = [
+    'REPO_ROOT', 'TEXT_RUNTIME', 'load_script', 'load_tool',
+    'write_text_runtime'
+]
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -23,13 +26,25 @@ def load_tool(name: str) -> ModuleType:
         name (str): The script's path under ``tools/`` without ``.py``.
 
     Returns:
-        ModuleType: The script as a module (registered in ``sys.modules``
-        under ``tools_<name>``, so that what it defines pickles).
+        ModuleType: The script as a module.
     """
-    module_name = 'tools_' + name.replace('/', '_')
+    return load_script(f'tools/{name}.py')
+
+
+def load_script(path: str) -> ModuleType:
+    """A script of the repository as a module, loaded once per session.
+
+    Args:
+        path (str): Its path from the repository root.
+
+    Returns:
+        ModuleType: The script as a module (registered in ``sys.modules``
+        under a name made of its path, so that what it defines pickles).
+    """
+    module_name = osp.splitext(path)[0].replace('/', '_')
     if module_name in sys.modules:
         return sys.modules[module_name]
-    path = osp.join(REPO_ROOT, 'tools', f'{name}.py')
+    path = osp.join(REPO_ROOT, path)
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
