@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
 
+from aclnet_mm.utils.config_types import resolve_type
 from .safe_checkpoint_runner import SafeCheckpointRunner
 
 __all__ = [
@@ -52,13 +53,6 @@ def quiet_other_ranks() -> bool:
         warnings.simplefilter('ignore')
         return True
     return False
-
-
-def _is_ddp_wrapper(wrapper_type) -> bool:
-    if isinstance(wrapper_type, str):
-        wrapper_type = MODEL_WRAPPERS.get(wrapper_type)
-    return isinstance(wrapper_type, type) and issubclass(
-        wrapper_type, DistributedDataParallel)
 
 
 def _first_host(node_list: str) -> str:
@@ -162,7 +156,9 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
         wrapper_cfg = dict(
             _DEFAULT_WRAPPER,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
-    if _is_ddp_wrapper(wrapper_cfg.get('type', 'MMDistributedDataParallel')):
+    wrapper = resolve_type(
+        wrapper_cfg.get('type', 'MMDistributedDataParallel'), MODEL_WRAPPERS)
+    if wrapper is not None and issubclass(wrapper, DistributedDataParallel):
         # The Runner only fills ``device_ids`` in when the key is missing.
         wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
