@@ -863,7 +863,7 @@ def test_config_head_nodes_and_class_name_files(tmp_path):
         'train_dataloader.dataset.class_names': 'missing_file',
         'custom_hooks[0].class_names': 'missing_file'
     }
-    # Left out, num_nodes follows the layout (as tools/train.py fills it).
+    # Left out, the head's default (25) matches this 25-joint layout.
     cfg.model.cls_head.pop('num_nodes')
     cfg.train_dataloader.dataset.pop('class_names')
     cfg.custom_hooks = []

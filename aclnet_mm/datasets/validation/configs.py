@@ -147,6 +147,7 @@ def _check_head(cfg: Any, file: str) -> List[Problem]:
     graph, _ = _try_layout(((model.get('backbone') or {}).get('graph_cfg')
                             or {}).get('layout'))
     used = head.get('num_nodes', params['num_nodes'].default)
+    used = 25 if used is None else used  # ACLNetHead's NTU default
     if source != 'topology' or graph is None or used == graph.num_node:
         return []
     return [

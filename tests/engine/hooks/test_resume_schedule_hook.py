@@ -104,7 +104,7 @@ def test_refuse_mode_says_what_to_do(config, tmp_path):
     refusing = tmp_path / 'refusing.py'
     refusing.write_text(
         open(config).read() +
-        "custom_hooks = [dict(type='ResumeScheduleHook', mode='refuse')]\n")
+        "default_hooks['resume_schedule'] = dict(mode='refuse')\n")
     work_dir = str(tmp_path / 'run')
     train_main([str(refusing), '--work-dir', work_dir])
     with pytest.raises(
