@@ -1,25 +1,23 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """AS-CAL through MMEngine's Runner: pretraining with the hooks, k-NN
 validation, exact resume, and the linear probe loading the encoder."""
-import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
+from tool_scripts import TEXT_RUNTIME
 
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.engine.runner import build_runner
-
-RUNTIME = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
-    'configs', '_base_', 'default_runtime.py')
 
 
 def _runtime():
     # No yapf formatting of the config text (logged, dumped and stored in
     # every checkpoint): it took most of this test's time. A new Config,
     # since MMEngine 0.10.7's fromfile drops the flag for plain .py files.
-    return Config(Config.fromfile(RUNTIME).to_dict(), format_python_code=False)
+    return Config(
+        Config.fromstring(TEXT_RUNTIME, '.py').to_dict(),
+        format_python_code=False)
 
 
 def _pretrain_cfg(ann_file, work_dir, max_epochs):
