@@ -48,12 +48,17 @@ def test_train_tests_last_and_best(tool, tmp_path, write_tiny_config,
     assert len(re.findall(r'Epoch\(test\)', log)) >= 2
 
 
-def test_best_without_a_saved_best_is_an_error(tmp_path, write_tiny_config,
-                                               run_tool):
+def test_best_without_a_saved_best_fails_before_training(
+        tmp_path, write_tiny_config, run_tool):
     config = write_tiny_config(tmp_path / 'tiny.py', max_epochs=1)
     with open(config, 'a') as file:
         file.write("custom_hooks = [dict(type='TestAfterTrainHook', "
-                   "which='best')]\n"
-                   'default_hooks = dict(checkpoint=dict(save_best=None))\n')
-    with pytest.raises(AssertionError, match='none was saved'):
-        run_tool('train', config, '--work-dir', tmp_path / 'work')
+                   "which='best')]\n")
+    for options in ([
+            '--cfg-options', 'default_hooks.checkpoint.save_best=None'
+    ], ['--no-validate']):
+        work_dir = tmp_path / options[-1].replace('=', '_')
+        with pytest.raises(AssertionError, match='none will be saved'):
+            run_tool('train', config, '--work-dir', work_dir, *options)
+        # Nothing was trained.
+        assert not (work_dir / 'epoch_1.pth').exists()

@@ -2,7 +2,7 @@
 from typing import Dict, Sequence, Union
 
 from mmaction.registry import HOOKS
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 __all__ = ['TestAfterTrainHook']
@@ -46,12 +46,22 @@ class TestAfterTrainHook(Hook):
         self.results: Dict[str, dict] = {}
 
     def before_train(self, runner) -> None:
+        """Check that the tests asked for can run, before training."""
         # Fail before hours of training, not after them (this builds the
         # test loop and its dataset now).
         if runner.test_loop is None:
             raise RuntimeError(
                 'TestAfterTrainHook needs test_dataloader, test_cfg and '
                 'test_evaluator in the config')
+        saves_best = any(
+            isinstance(hook, CheckpointHook) and hook.save_best
+            for hook in runner.hooks)
+        if 'best' in self.which and (runner.val_loop is None
+                                     or not saves_best):
+            raise RuntimeError(
+                'TestAfterTrainHook asks for the best checkpoint, but none '
+                'will be saved: validate during training and set '
+                'default_hooks.checkpoint.save_best')
 
     def after_train(self, runner) -> None:
         """Test the weights of the finished training."""
@@ -59,11 +69,7 @@ class TestAfterTrainHook(Hook):
             if name == 'best':
                 best = runner.message_hub.get_info('best_ckpt')
                 if best is None:
-                    raise RuntimeError(
-                        'TestAfterTrainHook asks for the best checkpoint, '
-                        'but none was saved: set '
-                        'default_hooks.checkpoint.save_best and validate '
-                        'during training')
+                    raise RuntimeError('no best checkpoint was saved')
                 runner.load_checkpoint(best)
                 label = f'best checkpoint {best}'
             else:
