@@ -35,6 +35,14 @@ DEMO_RUN_DIR = osp.join('work_dirs', 'demo', 'aclnet')
 DEMO_CLASSES = osp.join('data', 'embedded', 'body25_2d_classes.txt')
 
 
+# MERGE NOTE (issue 24): the one class-name lookup of aclnet_mm.datasets
+# (layers-data's ``load_class_names``) replaces this once merged.
+def read_label_map(path: str) -> List[str]:
+    """Class names, one a line (MMAction2's label map format)."""
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
 def _last_checkpoint(run_dir: str) -> Optional[str]:
     pointer = osp.join(run_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
@@ -84,8 +92,7 @@ def find_demo_model(
         if checkpoint is None:
             raise RuntimeError(f'training ended without a checkpoint in '
                                f'{run_dir}')
-    from aclnet_mm.datasets import read_class_names
-    classes = read_class_names(osp.join(root, DEMO_CLASSES))
+    classes = read_label_map(osp.join(root, DEMO_CLASSES))
     return osp.join(root, DEMO_CONFIG), checkpoint, classes
 
 
@@ -180,7 +187,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     from aclnet_mm.apis.video import (BlazePoseEstimator, HOGPersonDetector,
                                       SkeletonVideoRecognizer,
                                       build_pose_estimator, run_video_demo)
-    from aclnet_mm.datasets import read_class_names
 
     model, meta, class_names = None, {}, None
     if not args.pose_only:
@@ -195,7 +201,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             cfg_options=args.cfg_options)
         meta = dict(config=config, checkpoint=checkpoint)
     if args.label_map:
-        class_names = read_class_names(args.label_map)
+        class_names = read_label_map(args.label_map)
 
     if args.pose_estimator == 'blazepose':
         estimator = BlazePoseEstimator(

@@ -1,10 +1,16 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Import the command-line scripts of ``tools/`` in tests.
+"""Import the scripts under ``tools/`` by path, for tests.
 
-The scripts are not a package (as in MMAction2); a test loads one by its
-path, ``load_tool('train')`` or ``load_tool('deployment/export_onnx')``, and
-calls its functions, or runs it as a subprocess (``tests/tools/conftest.py``
-``run_tool``).
+``tools/`` is not a package (as in MMAction2), so tests reach its scripts'
+functions through :func:`load_tool` (other scripts of the repository, such
+as ``demo/``, through :func:`load_script`), or run them as subprocesses
+(``run_tool`` of ``tests/tools/conftest.py``). Loading the root
+``conftest.py`` puts this folder on ``sys.path`` (pytest's default
+``prepend`` import mode), so every test module can
+``from tool_scripts import load_tool``.
+
+The tiny text configs the tests write inherit :data:`TEXT_RUNTIME`
+(:func:`write_text_runtime`).
 """
 import importlib.util
 import os.path as osp
@@ -19,39 +25,48 @@ __all__ = [
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def load_tool(name: str) -> ModuleType:
-    """The module of ``tools/<name>.py``, loaded once per session.
+def load_tool(path: str) -> ModuleType:
+    """The module of the script ``tools/<path>``, imported once.
 
     Args:
-        name (str): The script's path under ``tools/`` without ``.py``.
+        path (str): Path under ``tools/``, e.g. ``'data/synthetic.py'``.
 
     Returns:
-        ModuleType: The script as a module.
+        ModuleType: The module; its ``if __name__ == '__main__'`` block
+        does not run.
     """
-    return load_script(f'tools/{name}.py')
+    return load_script(osp.join('tools', path))
 
 
 def load_script(path: str) -> ModuleType:
-    """A script of the repository as a module, loaded once per session.
+    """The module of a script of the repository, imported once.
 
     Args:
-        path (str): Its path from the repository root.
+        path (str): Path from the repository root, e.g.
+            ``'demo/infer_skeleton.py'``.
 
     Returns:
-        ModuleType: The script as a module (registered in ``sys.modules``
-        under a name made of its path, so that what it defines pickles).
+        ModuleType: The module; its ``if __name__ == '__main__'`` block
+        does not run.
     """
-    module_name = osp.splitext(path)[0].replace('/', '_')
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    path = osp.join(REPO_ROOT, path)
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    file = osp.join(REPO_ROOT, path)
+    parts = osp.splitext(path)[0].split('/')
+    if parts[0] == 'tools':
+        parts[0] = 'aclnet_tools'
+    name = '.'.join(parts)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None:
+        raise FileNotFoundError(f'no script {file}')
     module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
+    # Registered before it runs, as an import would: pickling and
+    # dataclasses look the module up by name.
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:
-        del sys.modules[module_name]
+        del sys.modules[name]
         raise
     return module
 

@@ -42,7 +42,7 @@ from tool_scripts import load_tool
 from aclnet_mm.datasets.synthetic import dump_synthetic_skeleton_dataset
 from aclnet_mm.engine.runner import build_runner
 
-_train_tool = load_tool('train')
+_train_tool = load_tool('train.py')
 merge_args, parse_args = _train_tool.merge_args, _train_tool.parse_args
 
 #: A hook the runs import (``custom_imports``). On the rank named by

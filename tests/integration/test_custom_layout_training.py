@@ -114,7 +114,7 @@ def _user_pickle(path):
 
 def test_own_layout_validates_and_trains(tmp_path, monkeypatch, capsys):
     pytest.importorskip('pybullet')
-    validate_main = load_tool('analysis_tools/validate_dataset').main
+    validate_main = load_tool('analysis_tools/validate_dataset.py').main
     ann_file = str(tmp_path / 'humanoid_3d.pkl')
     split = _user_pickle(ann_file)
     assert len(split['train']) >= 4 * len(ACTIONS)

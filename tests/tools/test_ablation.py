@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from tool_scripts import load_tool
 
-_ablation = load_tool('ablation')
+_ablation = load_tool('ablation.py')
 EMBEDDED_VARIANTS, class_names_of = (_ablation.EMBEDDED_VARIANTS,
                                      _ablation.class_names_of)
 format_table, main, run_one = (_ablation.format_table, _ablation.main,

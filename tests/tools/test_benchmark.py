@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tool_scripts import load_tool
 
-benchmark = load_tool('benchmark')
+benchmark = load_tool('benchmark.py')
 to_markdown = benchmark.to_markdown
 
 _TINY = ('--batch-sizes', '2', '--num-classes', '12', '--frames', '4',

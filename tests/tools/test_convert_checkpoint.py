@@ -38,7 +38,7 @@ from tool_scripts import load_tool
 
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
 
-_tool = load_tool('convert_checkpoint')
+_tool = load_tool('convert_checkpoint.py')
 CheckpointConversionError = _tool.CheckpointConversionError
 convert_checkpoint = _tool.convert_checkpoint
 detect_format = _tool.detect_format

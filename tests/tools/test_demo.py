@@ -7,8 +7,8 @@ from tool_scripts import load_tool
 
 from aclnet_mm.utils.logged_run import deterministic_env
 
-DEMO_RUNS = load_tool('run_demo').DEMO_RUNS
-parse_args = load_tool('run_demo').parse_args
+DEMO_RUNS = load_tool('run_demo.py').DEMO_RUNS
+parse_args = load_tool('run_demo.py').parse_args
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

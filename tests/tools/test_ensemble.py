@@ -6,7 +6,7 @@ import pytest
 import torch
 from tool_scripts import load_tool
 
-ensemble = load_tool('ensemble')
+ensemble = load_tool('ensemble.py')
 
 LABELS = [0, 1, 0]
 # See tests/evaluation/functional/test_fusion_search.py: on these scores

@@ -8,7 +8,7 @@ from mmaction.structures import ActionDataSample
 from mmengine.registry import init_default_scope
 from tool_scripts import load_tool
 
-_tool = load_tool('deployment/export_onnx')
+_tool = load_tool('deployment/export_onnx.py')
 SkeletonClassifier, build_classifier = (_tool.SkeletonClassifier,
                                         _tool.build_classifier)
 export_onnx, export_shape = _tool.export_onnx, _tool.export_shape

@@ -17,7 +17,7 @@ import pytest
 from mmengine.config import Config
 from tool_scripts import REPO_ROOT, load_tool
 
-ours = load_tool('train')
+ours = load_tool('train.py')
 MMACTION_TRAIN = osp.join(
     osp.dirname(mmaction.__file__), '.mim', 'tools', 'train.py')
 CONFIGS = sorted(

@@ -24,7 +24,7 @@ from tool_scripts import load_tool
 
 from aclnet_mm.datasets.synthetic import make_synthetic_skeleton_dataset
 
-test_tool = load_tool('test')
+test_tool = load_tool('test.py')
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DOC = osp.join(REPO, 'docs', 'pretrained.md')

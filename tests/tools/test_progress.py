@@ -5,7 +5,7 @@ from tool_scripts import load_tool
 
 from aclnet_mm.datasets.validation import check_annotations
 
-validate_main = load_tool('analysis_tools/validate_dataset').main
+validate_main = load_tool('analysis_tools/validate_dataset.py').main
 
 
 def _data(n=5):

@@ -16,7 +16,7 @@ from tool_scripts import load_tool, write_text_runtime
 
 from aclnet_mm.datasets import make_synthetic_skeleton_dataset
 
-train_main = load_tool('train').main
+train_main = load_tool('train.py').main
 
 NUM_CLASSES = 4
 

@@ -19,8 +19,8 @@ import torch
 from mmengine.config import Config
 from tool_scripts import load_tool
 
-ensemble_tool, test_tool, train_tool = map(load_tool,
-                                           ('ensemble', 'test', 'train'))
+ensemble_tool, test_tool, train_tool = map(
+    load_tool, ('ensemble.py', 'test.py', 'train.py'))
 
 ITERS_PER_EPOCH = 4  # 16 training samples, batch size 4
 

@@ -7,7 +7,7 @@ import mmengine
 import numpy as np
 from tool_scripts import REPO_ROOT, load_tool
 
-main = load_tool('analysis_tools/validate_dataset').main
+main = load_tool('analysis_tools/validate_dataset.py').main
 
 
 def _sample(name, label=0, joints=25):

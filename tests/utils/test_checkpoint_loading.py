@@ -124,7 +124,7 @@ def test_mmengine_http_loader_unpickles_fully(poisoned, serve_dir):
 def test_remote_checkpoints_are_refused_naming_url_and_opt_in(
         poisoned, serve_dir, tiny_config, tmp_path, monkeypatch):
     from aclnet_mm.apis import init_recognizer
-    test = load_tool('test')
+    test = load_tool('test.py')
     path, marker = poisoned
     monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
     url = _serve(serve_dir, path)
@@ -176,7 +176,8 @@ def test_remote_clean_checkpoints_load_and_are_cached(serve_dir, tiny_config,
 def test_our_tools_and_apis_refuse_naming_file_and_opt_in(
         poisoned, tiny_config, tmp_path, capsys, monkeypatch):
     from aclnet_mm.apis import init_recognizer
-    convert_checkpoint, test = map(load_tool, ('convert_checkpoint', 'test'))
+    convert_checkpoint, test = map(load_tool,
+                                   ('convert_checkpoint.py', 'test.py'))
     path, marker = poisoned
     monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
 

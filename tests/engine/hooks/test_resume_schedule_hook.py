@@ -17,7 +17,7 @@ from tool_scripts import load_tool, write_text_runtime
 
 from aclnet_mm.datasets import make_synthetic_skeleton_dataset
 
-train_main = load_tool('train').main
+train_main = load_tool('train.py').main
 
 _CONFIG = """
 _base_ = [{runtime!r}]

@@ -19,7 +19,8 @@ from tool_scripts import load_tool
 
 from aclnet_mm.models.backbones import ACLGCN
 
-load_source_checkpoint = load_tool('convert_checkpoint').load_source_checkpoint
+load_source_checkpoint = load_tool(
+    'convert_checkpoint.py').load_source_checkpoint
 
 DATA = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',
