@@ -19,12 +19,75 @@ Examples::
 """
 import argparse
 import os.path as osp
+import subprocess
 import sys
-from typing import Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from mmengine import DictAction
 
+from aclnet_mm.datasets import load_class_names
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: What ``make demo`` (``tools/run_demo.py``) trains, relative to the
+#: repository root: the ACLNet config, its run directory, the class names.
+DEMO_CONFIG = osp.join(
+    'configs', 'aclnet', 'aclnet_aclgcn_1xb16-joint-u24-30e_'
+    'body25-embedded-keypoint-2d.py')
+DEMO_RUN_DIR = osp.join('work_dirs', 'demo', 'aclnet')
+DEMO_CLASSES = osp.join('data', 'embedded', 'body25_2d_classes.txt')
+
+
+def _last_checkpoint(run_dir: str) -> Optional[str]:
+    pointer = osp.join(run_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        path = f.read().strip()
+    if not osp.isabs(path):
+        # MMEngine writes it relative to where training ran: the root.
+        path = osp.join(osp.dirname(osp.dirname(osp.dirname(run_dir))), path)
+    return path if osp.isfile(path) else None
+
+
+def find_demo_model(
+        root: str,
+        train_if_missing: bool = True,
+        log: Callable[[str], None] = print) -> Tuple[str, str, List[str]]:
+    """The ACLNet model ``make demo`` trained on the embedded BODY-25 set.
+
+    Args:
+        root (str): The repository root (where ``make demo`` ran).
+        train_if_missing (bool): When there is no checkpoint, train it with
+            ``tools/run_demo.py --runs aclnet`` (a few minutes on a CPU)
+            and say so. Defaults to True.
+        log (Callable): Where messages go. Defaults to ``print``.
+
+    Returns:
+        tuple: ``(config, checkpoint, class_names)``.
+    """
+    root = osp.abspath(root)
+    run_dir = osp.join(root, DEMO_RUN_DIR)
+    checkpoint = _last_checkpoint(run_dir)
+    if checkpoint is None:
+        if not train_if_missing:
+            raise FileNotFoundError(
+                f'no trained demo model in {run_dir}: run `make demo` first, '
+                'or give --config and --checkpoint')
+        log(f'no trained model in {run_dir} (`make demo` writes it): '
+            'training it first with `python tools/run_demo.py --runs aclnet` '
+            '(ACLNet on the embedded BODY-25 set, a few minutes on a CPU)')
+        subprocess.run([
+            sys.executable,
+            osp.join('tools', 'run_demo.py'), '--runs', 'aclnet'
+        ],
+                       cwd=root,
+                       check=True)
+        checkpoint = _last_checkpoint(run_dir)
+        if checkpoint is None:
+            raise RuntimeError(f'training ended without a checkpoint in '
+                               f'{run_dir}')
+    classes = load_class_names(osp.join(root, DEMO_CLASSES))
+    return osp.join(root, DEMO_CONFIG), checkpoint, classes
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -117,8 +180,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     from aclnet_mm.apis import init_recognizer
     from aclnet_mm.apis.video import (BlazePoseEstimator, HOGPersonDetector,
                                       SkeletonVideoRecognizer,
-                                      build_pose_estimator, find_demo_model,
-                                      read_label_map, run_video_demo)
+                                      build_pose_estimator, run_video_demo)
 
     model, meta, class_names = None, {}, None
     if not args.pose_only:
@@ -133,7 +195,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             cfg_options=args.cfg_options)
         meta = dict(config=config, checkpoint=checkpoint)
     if args.label_map:
-        class_names = read_label_map(args.label_map)
+        class_names = load_class_names(args.label_map)
 
     if args.pose_estimator == 'blazepose':
         estimator = BlazePoseEstimator(

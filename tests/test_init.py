@@ -22,7 +22,7 @@ import warnings
 
 import pytest
 
-from aclnet_mm.tools.launch import quiet_other_ranks
+from aclnet_mm.engine.runner import quiet_other_ranks
 
 
 def test_mmcv_lite_warning_silenced_at_its_source():

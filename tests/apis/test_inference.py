@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from tool_scripts import load_script
 
 from aclnet_mm.apis import (inference_skeleton, inference_skeleton_streams,
                             init_recognizer, load_skeleton, model_expectations,
                             prepare_skeleton)
-from aclnet_mm.apis.infer import main as infer_main
+
+infer_main = load_script('demo/infer_skeleton.py').main
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ('a', 'b', 'c', 'd')

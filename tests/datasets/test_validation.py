@@ -866,8 +866,7 @@ def test_config_head_nodes_and_class_name_files(tmp_path):
         'train_dataloader.dataset.class_names': 'missing_file',
         'custom_hooks[0].class_names': 'missing_file'
     }
-    # Left out, num_nodes is the head's default 25, the layout's count; the
-    # validator checks the config as written and fills nothing in.
+    # Left out, the head's default (25) matches this 25-joint layout.
     cfg.model.cls_head.pop('num_nodes')
     cfg.train_dataloader.dataset.pop('class_names')
     cfg.custom_hooks = []

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from tool_scripts import TEXT_RUNTIME
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: Classes and frames of the synthetic set the tiny run trains on.
@@ -47,8 +48,7 @@ def _tiny_aclnet_config(ann_file: str,
                 split=split,
                 test_mode=not shuffle))
 
-    cfg = Config.fromfile(
-        osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
+    cfg = Config.fromstring(TEXT_RUNTIME, '.py')
     cfg.merge_from_dict(
         dict(
             model=dict(

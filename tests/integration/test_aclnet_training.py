@@ -15,9 +15,9 @@ import torch
 from mmengine.hooks import Hook
 from tool_scripts import load_tool
 
+from aclnet_mm.engine.runner import build_runner
 from aclnet_mm.models.losses import (AffinityContrastiveLoss,
                                      MarginContrastiveLoss)
-from aclnet_mm.tools.launch import build_runner
 
 dump_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').dump_synthetic_skeleton_dataset

@@ -39,7 +39,10 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from tool_scripts import load_tool
 
-from aclnet_mm.tools.train import build_runner, merge_args, parse_args
+from aclnet_mm.engine.runner import build_runner
+
+_train_tool = load_tool('train.py')
+merge_args, parse_args = _train_tool.merge_args, _train_tool.parse_args
 
 dump_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').dump_synthetic_skeleton_dataset

@@ -8,9 +8,9 @@ pickle by plain code, the layout is written into the config as a dict
 (joint names, parents, flip pairs by name) with no Python module and no
 ``register_layout``, the validator checks the pickle against the config
 (and against the same layout given as a JSON file), and ``tools/train.py``
-trains ACLNet on it for two epochs, with the ACLNet settings left out of
-the config (they follow from the data) and the head's ``num_nodes`` set to
-the layout's 15 joints.
+trains ACLNet on it for two epochs. The config states everything the
+model needs of the data (the head's ``num_nodes`` is the layout's joint
+count; ACLNet's settings are the data-derived values for 4 classes).
 """
 import json
 import os.path as osp
@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 import pytest
-from tool_scripts import load_tool
+from tool_scripts import load_tool, write_text_runtime
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ACTIONS = ('walk', 'jump', 'kick', 'punch')
@@ -57,8 +57,11 @@ model = dict(
     cls_head=dict(
         type='ACLNetHead', num_classes={num_classes}, in_channels=16,
         num_nodes=15,
-        loss_inter=dict(type='AffinityContrastiveLoss', proj_channels=8),
-        loss_intra=dict(type='MarginContrastiveLoss', proj_channels=8)))
+        loss_inter=dict(type='AffinityContrastiveLoss', proj_channels=8,
+                        num_neighbors=1, overlap_thr=1,
+                        size_thresholds=(1, 2)),
+        loss_intra=dict(type='MarginContrastiveLoss', proj_channels=8,
+                        queue_size=16)))
 pipeline = [
     dict(type='SkeletonFlip', layout=layout, flip_ratio=0.5),
     dict(type='GenSkeletonStreams', layout=layout, feats=('j', )),
@@ -74,7 +77,7 @@ train_dataloader = dict(
                  pipeline=pipeline, split='train'))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
-custom_hooks = [dict(type='SuperclassRefreshHook')]
+custom_hooks = [dict(type='SuperclassRefreshHook', start_epoch=1)]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 randomness = dict(seed=0)
 log_level = 'WARNING'
@@ -112,14 +115,14 @@ def _user_pickle(path):
 
 def test_own_layout_validates_and_trains(tmp_path, monkeypatch, capsys):
     pytest.importorskip('pybullet')
-    from aclnet_mm.tools.validate import main as validate_main
+    validate_main = load_tool('analysis_tools/validate_dataset.py').main
     ann_file = str(tmp_path / 'humanoid_3d.pkl')
     split = _user_pickle(ann_file)
     assert len(split['train']) >= 4 * len(ACTIONS)
     config = tmp_path / 'aclnet_humanoid.py'
     config.write_text(
         CONFIG.format(
-            runtime=osp.join(REPO, 'configs', '_base_', 'default_runtime.py'),
+            runtime=write_text_runtime(tmp_path),
             layout=LAYOUT,
             ann_file=ann_file,
             num_classes=len(ACTIONS),
@@ -153,11 +156,6 @@ def test_own_layout_validates_and_trains(tmp_path, monkeypatch, capsys):
     ckpt = torch.load(work_dir / 'epoch_2.pth', weights_only=False)
     assert list(ckpt['meta']['dataset_meta']['classes']) == list(ACTIONS)
     state = ckpt['state_dict']
-    # num_nodes of the layout: 15 x 15 topologies; the rule's queue: the
-    # largest power of two not above the training clips.
-    from aclnet_mm.tools.config_defaults import aclnet_settings
+    # The layout's 15 x 15 topologies, the config's queue.
     assert state['cls_head.loss_inter.proj.weight'].shape[1] == 15 * 15
-    queue = aclnet_settings(len(ACTIONS), len(split['train']), 2)
-    assert queue['queue_size'] == 2**int(np.log2(len(split['train'])))
-    assert state['cls_head.loss_intra.queue_feats'].shape[0] == \
-        queue['queue_size']
+    assert state['cls_head.loss_intra.queue_feats'].shape[0] == 16

@@ -1,7 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """Training killed by ``SIGKILL`` resumes to the state of an unbroken run.
 
-Each run is a real ``tools/train.py`` process (``aclnet_mm.tools.train``)
+Each run is a real ``tools/train.py`` process
 that trains a tiny ACLNet (``ACLGCN`` + ``ACLNetHead``, both contrastive
 losses) with the real Runner on synthetic skeletons. A probe hook in the
 child process kills it with ``SIGKILL`` at a chosen iteration, or a
@@ -43,14 +43,13 @@ import builtins
 import json
 import os
 import os.path as osp
+import runpy
 import signal
 import sys
 
 import torch
-from mmengine.hooks import Hook
-
-from aclnet_mm.tools.train import main
 from mmaction.registry import HOOKS
+from mmengine.hooks import Hook
 
 KILL_AT = os.environ.get('FAULT_KILL_AT')  # '<epoch>:<iter>', epoch from 1
 PARTIAL = os.environ.get('FAULT_PARTIAL_WRITE')  # a checkpoint file name
@@ -118,7 +117,8 @@ if PARTIAL:
 
     builtins.open = open_with_fault
 
-main(sys.argv[1:])
+# The run: tools/train.py (the working directory is the repository).
+runpy.run_path('tools/train.py', run_name='__main__')
 '''
 
 

@@ -13,13 +13,10 @@ import sys
 from typing import Dict, Optional
 
 import pytest
-from tool_scripts import load_tool
+from tool_scripts import REPO_ROOT, load_tool, write_text_runtime
 
 dump_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').dump_synthetic_skeleton_dataset
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
 
 NUM_CLASSES = 4
 SAMPLES_PER_CLASS = 8  # split 0.5 / 0.25 / 0.25: 16 train, 8 val, 8 test
@@ -119,14 +116,15 @@ def tiny_ann_file(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope='session')
-def write_tiny_config(tiny_ann_file):
+def write_tiny_config(tiny_ann_file, tmp_path_factory):
     """``write(path, feat='j', max_epochs=2)``: a tiny config for a stream."""
+    runtime = write_text_runtime(tmp_path_factory.mktemp('runtime'))
 
     def write(path, feat: str = 'j', max_epochs: int = 2) -> str:
         with open(path, 'w') as f:
             f.write(
                 _CONFIG.format(
-                    runtime=RUNTIME,
+                    runtime=runtime,
                     ann_file=tiny_ann_file,
                     feat=feat,
                     num_classes=NUM_CLASSES,

@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 from tool_scripts import load_tool
 
-from aclnet_mm.tools.ablation import (EMBEDDED_VARIANTS, class_names_of,
-                                      format_table, main, run_one,
-                                      run_settings, summarise)
+_ablation = load_tool('ablation.py')
+EMBEDDED_VARIANTS, class_names_of = (_ablation.EMBEDDED_VARIANTS,
+                                     _ablation.class_names_of)
+format_table, main, run_one = (_ablation.format_table, _ablation.main,
+                               _ablation.run_one)
+run_settings, summarise = _ablation.run_settings, _ablation.summarise
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

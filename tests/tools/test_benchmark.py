@@ -7,9 +7,10 @@ import json
 
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
-from aclnet_mm.tools import benchmark
-from aclnet_mm.tools.benchmark import to_markdown
+benchmark = load_tool('benchmark.py')
+to_markdown = benchmark.to_markdown
 
 _TINY = ('--batch-sizes', '2', '--num-classes', '12', '--frames', '4',
          '--raw-frames', '10', '--base-channels', '8', '--queue-size', '8',

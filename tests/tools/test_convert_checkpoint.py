@@ -34,13 +34,16 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.runner import load_checkpoint
+from tool_scripts import load_tool
 
-from aclnet_mm.tools.convert_checkpoint import (CheckpointConversionError,
-                                                convert_checkpoint,
-                                                detect_format,
-                                                load_source_checkpoint, main,
-                                                map_source_key)
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+
+_tool = load_tool('convert_checkpoint.py')
+CheckpointConversionError = _tool.CheckpointConversionError
+convert_checkpoint = _tool.convert_checkpoint
+detect_format = _tool.detect_format
+load_source_checkpoint, main = _tool.load_source_checkpoint, _tool.main
+map_source_key = _tool.map_source_key
 
 DATA = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',

@@ -3,8 +3,12 @@
 import os.path as osp
 
 from mmengine.config import Config
+from tool_scripts import load_tool
 
-from aclnet_mm.tools.demo import DEMO_RUNS, deterministic_env, parse_args
+from aclnet_mm.utils.logged_run import deterministic_env
+
+DEMO_RUNS = load_tool('run_demo.py').DEMO_RUNS
+parse_args = load_tool('run_demo.py').parse_args
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

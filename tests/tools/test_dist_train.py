@@ -2,7 +2,7 @@
 """``tools/dist_train.sh`` / ``dist_test.sh`` with two CPU processes.
 
 MMEngine 0.10.7 cannot start a ``--launcher pytorch`` run without CUDA;
-``aclnet_mm.tools.launch.setup_cpu_distributed`` makes it use gloo. These
+``aclnet_mm.engine.runner.setup_cpu_distributed`` makes it use gloo. These
 tests launch real ``torchrun`` jobs of two processes on the CPU.
 """
 import glob
@@ -16,7 +16,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 
-from aclnet_mm.tools import setup_cpu_distributed
+from aclnet_mm.engine.runner import setup_cpu_distributed
 
 cpu_only = pytest.mark.skipif(
     torch.cuda.is_available(), reason='checks the CPU (gloo) fallback')

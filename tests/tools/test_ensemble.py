@@ -4,8 +4,9 @@ import mmengine
 import numpy as np
 import pytest
 import torch
+from tool_scripts import load_tool
 
-from aclnet_mm.tools import ensemble
+ensemble = load_tool('ensemble.py')
 
 LABELS = [0, 1, 0]
 # See tests/evaluation/functional/test_fusion_search.py: on these scores

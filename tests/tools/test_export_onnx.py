@@ -6,9 +6,13 @@ import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 
-from aclnet_mm.tools.export_onnx import (SkeletonClassifier, build_classifier,
-                                         export_onnx)
+_tool = load_tool('deployment/export_onnx.py')
+SkeletonClassifier, build_classifier = (_tool.SkeletonClassifier,
+                                        _tool.build_classifier)
+export_onnx, export_shape = _tool.export_onnx, _tool.export_shape
+verify_onnx, main = _tool.verify_onnx, _tool.main
 
 onnx = pytest.importorskip('onnx')
 ort = pytest.importorskip('onnxruntime')
@@ -165,7 +169,6 @@ def test_every_shipped_config_exports_and_verifies(tmp_path):
     streams of one benchmark, share one export."""
     from mmengine.config import Config
 
-    from aclnet_mm.tools.export_onnx import export_shape, verify_onnx
     groups = {}
     for path in _shipped_configs():
         cfg = Config.fromfile(path)
@@ -204,7 +207,6 @@ def test_export_tool_takes_shape_from_pipeline(tmp_path, capsys):
 
     from mmengine.config import Config
 
-    from aclnet_mm.tools.export_onnx import main
     path = [p for p in _shipped_configs() if p.endswith('ntu60.py')][0]
     cfg = Config.fromfile(path)
     cfg.model.backbone.update(base_channels=8, num_stages=2)

@@ -1,9 +1,11 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """Progress bars of the long-running tools go to stderr, reports to stdout."""
 import numpy as np
+from tool_scripts import load_tool
 
 from aclnet_mm.datasets.validation import check_annotations
-from aclnet_mm.tools.validate import main as validate_main
+
+validate_main = load_tool('analysis_tools/validate_dataset.py').main
 
 
 def _data(n=5):

@@ -3,24 +3,21 @@
 
 Each broken pickle is a real synthetic NTU-layout set with one defect
 planted in one training sample (or in the file); the real Runner builds
-the real ``SkeletonPoseDataset``, which validates it against the model
-before any training step. The tool must exit non-zero with a message
-naming the file, the sample and the field.
+the real ``SkeletonPoseDataset``, which validates it against the classes,
+layout and channels its config states before any training step. The tool
+must exit non-zero with a message naming the file, the sample and the
+field.
 """
-import os.path as osp
 import pickle
 
 import numpy as np
 import pytest
-from tool_scripts import load_tool
-
-from aclnet_mm.tools.train import main as train_main
+from tool_scripts import load_tool, write_text_runtime
 
 make_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').make_synthetic_skeleton_dataset
+train_main = load_tool('train.py').main
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RUNTIME = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')
 NUM_CLASSES = 4
 
 _CONFIG = """
@@ -44,10 +41,14 @@ train_dataloader = dict(
     batch_size=4, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='SkeletonPoseDataset', ann_file={ann_file!r},
-                 pipeline=pipeline, split='train'{dataset_extra}))
+                 pipeline=pipeline, split='train',
+                 num_classes={num_classes}, layout='nturgb+d',
+                 in_channels=3{dataset_extra}))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05))
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
+default_hooks = dict(
+    logger=dict(interval=1), checkpoint=dict(interval=1),
+    non_finite_loss=dict(type='NonFiniteLossHook', mode='raise'))
 randomness = dict(seed=0)
 log_level = 'WARNING'
 """
@@ -60,7 +61,7 @@ def _write(tmp_path, data, dataset_extra=''):
     config = tmp_path / 'tiny.py'
     config.write_text(
         _CONFIG.format(
-            runtime=RUNTIME,
+            runtime=write_text_runtime(tmp_path),
             num_classes=NUM_CLASSES,
             ann_file=ann_file,
             dataset_extra=dataset_extra))
@@ -180,7 +181,7 @@ def test_train_refuses_split_id_without_annotation(tmp_path):
 
 def test_nan_loss_stops_training_by_default(tmp_path):
     """With validation off, a NaN clip reaches the model: the
-    NonFiniteLossHook the tool adds stops the run at that batch, naming its
+    config's NonFiniteLossHook stops the run at that batch, naming its
     samples, before any checkpoint."""
     data = _data()
     sid, sample = _first_train(data)

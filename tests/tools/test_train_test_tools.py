@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from tool_scripts import load_tool
 
-from aclnet_mm.tools import ensemble as ensemble_tool
-from aclnet_mm.tools import test as test_tool
-from aclnet_mm.tools import train as train_tool
+ensemble_tool, test_tool, train_tool = map(
+    load_tool, ('ensemble.py', 'test.py', 'train.py'))
 
 ITERS_PER_EPOCH = 4  # 16 training samples, batch size 4
 

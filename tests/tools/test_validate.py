@@ -1,11 +1,13 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
+import os.path as osp
 import subprocess
 import sys
 
 import mmengine
 import numpy as np
+from tool_scripts import REPO_ROOT, load_tool
 
-from aclnet_mm.tools.validate import main
+main = load_tool('analysis_tools/validate_dataset.py').main
 
 
 def _sample(name, label=0, joints=25):
@@ -64,7 +66,7 @@ def test_max_per_kind(tmp_path, capsys):
     assert 'label_range: 5 (3 not shown)' in out
 
 
-def test_config_and_module_entry(tmp_path):
+def test_config_and_script_entry(tmp_path):
     path = _dump(tmp_path, [_sample('a', joints=17)], dict(train=['a']))
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(
@@ -73,11 +75,13 @@ def test_config_and_module_entry(tmp_path):
         'num_classes=60, in_channels=256))\n'
         'train_dataloader = dict(dataset=dict(type="PoseDataset", '
         f'ann_file={path!r}, split="train", pipeline=[]))\n')
-    result = subprocess.run(
-        [sys.executable, '-m', 'aclnet_mm.tools.validate',
-         str(cfg)],
-        capture_output=True,
-        text=True)
+    result = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'validate_dataset.py'),
+        str(cfg)
+    ],
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 1
     assert 'running_mean should contain 51 elements not 75' in result.stdout
     garbage = tmp_path / 'bad.pkl'

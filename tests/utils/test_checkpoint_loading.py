@@ -18,7 +18,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
-from tool_scripts import load_tool
+from tool_scripts import load_tool, write_text_runtime
 
 from aclnet_mm.utils.checkpoint_loading import (UNSAFE_LOAD_ENV,
                                                 UnsafeCheckpointError,
@@ -27,9 +27,6 @@ from aclnet_mm.utils.checkpoint_loading import (UNSAFE_LOAD_ENV,
 
 dump_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').dump_synthetic_skeleton_dataset
-
-REPO = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 _CONFIG = """
 _base_ = [{runtime!r}]
@@ -89,9 +86,7 @@ def tiny_config(tmp_path):
     path = tmp_path / 'tiny.py'
     path.write_text(
         _CONFIG.format(
-            runtime=os.path.join(REPO, 'configs', '_base_',
-                                 'default_runtime.py'),
-            ann_file=ann_file))
+            runtime=write_text_runtime(tmp_path), ann_file=ann_file))
     return str(path)
 
 
@@ -132,7 +127,7 @@ def test_mmengine_http_loader_unpickles_fully(poisoned, serve_dir):
 def test_remote_checkpoints_are_refused_naming_url_and_opt_in(
         poisoned, serve_dir, tiny_config, tmp_path, monkeypatch):
     from aclnet_mm.apis import init_recognizer
-    from aclnet_mm.tools import test
+    test = load_tool('test.py')
     path, marker = poisoned
     monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
     url = _serve(serve_dir, path)
@@ -186,7 +181,8 @@ def test_remote_clean_checkpoints_load_and_are_cached(serve_dir, tiny_config,
 def test_our_tools_and_apis_refuse_naming_file_and_opt_in(
         poisoned, tiny_config, tmp_path, capsys, monkeypatch):
     from aclnet_mm.apis import init_recognizer
-    from aclnet_mm.tools import convert_checkpoint, test
+    convert_checkpoint, test = map(load_tool,
+                                   ('convert_checkpoint.py', 'test.py'))
     path, marker = poisoned
     monkeypatch.delenv(UNSAFE_LOAD_ENV, raising=False)
 

@@ -40,8 +40,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
 
+from aclnet_mm.engine.runner import build_runner
 from aclnet_mm.evaluation.metrics.knn_metric import knn_predict
-from aclnet_mm.tools.launch import build_runner
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
 CONFIG_DIR = osp.join(

@@ -5,8 +5,7 @@ Nothing here imports MediaPipe or MMPose until an estimator is built, so
 the package imports without the demo's requirements.
 """
 from .blazepose import BlazePoseEstimator, crop_box
-from .demo import (DEMO_CLASSES, DEMO_CONFIG, DEMO_RUN_DIR, find_demo_model,
-                   read_label_map, run_video_demo)
+from .demo import run_video_demo
 from .drawing import draw_person, draw_status, track_color
 from .frame_source import IMAGE_EXTENSIONS, FrameSource
 from .landmarks import (BLAZEPOSE_LANDMARKS, COCO_KEYPOINTS, JOINT_SOURCES,
@@ -33,6 +32,5 @@ __all__ = [
     'Track', 'box_iou', 'keypoint_similarity', 'PoseWindow', 'SlidingWindows',
     'draw_person', 'draw_status', 'track_color', 'FrameSource',
     'IMAGE_EXTENSIONS', 'SkeletonVideoRecognizer', 'TrackedPerson',
-    'WindowPrediction', 'clip_length', 'DEMO_CLASSES', 'DEMO_CONFIG',
-    'DEMO_RUN_DIR', 'find_demo_model', 'read_label_map', 'run_video_demo'
+    'WindowPrediction', 'clip_length', 'run_video_demo'
 ]

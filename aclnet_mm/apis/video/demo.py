@@ -1,102 +1,23 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""The skeleton action demo's loop and its default model.
+"""The skeleton action demo's loop.
 
 :func:`run_video_demo` reads frames, runs a
 :class:`~aclnet_mm.apis.video.recognizer.SkeletonVideoRecognizer`, draws
 each person (box, skeleton, id, action), writes the annotated video (or
 image) and a JSON of the classified windows, optionally shows the frames
-in a window, and prints progress and speed. :func:`find_demo_model` finds
-the ACLNet model that ``make demo`` trains on the embedded BODY-25 set
-(training it first when it is missing).
+in a window, and prints progress and speed.
 """
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, Optional, Union
 
 from .drawing import draw_person, draw_status
 from .frame_source import IMAGE_EXTENSIONS, FrameSource
 from .recognizer import SkeletonVideoRecognizer
 
-__all__ = [
-    'DEMO_CONFIG', 'DEMO_RUN_DIR', 'DEMO_CLASSES', 'find_demo_model',
-    'read_label_map', 'run_video_demo'
-]
-
-#: What ``make demo`` (``tools/run_demo.py``) trains, relative to the
-#: repository root: the ACLNet config, its run directory, the class names.
-DEMO_CONFIG = osp.join(
-    'configs', 'aclnet', 'aclnet_aclgcn_1xb16-joint-u24-30e_'
-    'body25-embedded-keypoint-2d.py')
-DEMO_RUN_DIR = osp.join('work_dirs', 'demo', 'aclnet')
-DEMO_CLASSES = osp.join('data', 'embedded', 'body25_2d_classes.txt')
-
-
-def read_label_map(path: str) -> List[str]:
-    """Class names, one a line (MMAction2's label map format)."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'no such label map: {path}')
-    with open(path) as f:
-        names = [line.strip() for line in f if line.strip()]
-    if not names:
-        raise ValueError(f'{path}: the label map is empty')
-    return names
-
-
-def _last_checkpoint(run_dir: str) -> Optional[str]:
-    pointer = osp.join(run_dir, 'last_checkpoint')
-    if not osp.isfile(pointer):
-        return None
-    with open(pointer) as f:
-        path = f.read().strip()
-    if not osp.isabs(path):
-        # MMEngine writes it relative to where training ran: the root.
-        path = osp.join(osp.dirname(osp.dirname(osp.dirname(run_dir))), path)
-    return path if osp.isfile(path) else None
-
-
-def find_demo_model(
-        root: str,
-        train_if_missing: bool = True,
-        log: Callable[[str], None] = print) -> Tuple[str, str, List[str]]:
-    """The ACLNet model ``make demo`` trained on the embedded BODY-25 set.
-
-    Args:
-        root (str): The repository root (where ``make demo`` ran).
-        train_if_missing (bool): When there is no checkpoint, train it with
-            ``tools/run_demo.py --runs aclnet`` (a few minutes on a CPU)
-            and say so. Defaults to True.
-        log (Callable): Where messages go. Defaults to ``print``.
-
-    Returns:
-        tuple: ``(config, checkpoint, class_names)``.
-    """
-    root = osp.abspath(root)
-    run_dir = osp.join(root, DEMO_RUN_DIR)
-    checkpoint = _last_checkpoint(run_dir)
-    if checkpoint is None:
-        if not train_if_missing:
-            raise FileNotFoundError(
-                f'no trained demo model in {run_dir}: run `make demo` first, '
-                'or give --config and --checkpoint')
-        log(f'no trained model in {run_dir} (`make demo` writes it): '
-            'training it first with `python tools/run_demo.py --runs aclnet` '
-            '(ACLNet on the embedded BODY-25 set, a few minutes on a CPU)')
-        subprocess.run([
-            sys.executable,
-            osp.join('tools', 'run_demo.py'), '--runs', 'aclnet'
-        ],
-                       cwd=root,
-                       check=True)
-        checkpoint = _last_checkpoint(run_dir)
-        if checkpoint is None:
-            raise RuntimeError(f'training ended without a checkpoint in '
-                               f'{run_dir}')
-    classes = read_label_map(osp.join(root, DEMO_CLASSES))
-    return osp.join(root, DEMO_CONFIG), checkpoint, classes
+__all__ = ['run_video_demo']
 
 
 class _Writer:

@@ -18,8 +18,11 @@ Two conventions occur in our configs:
 from typing import Optional, Tuple
 
 import numpy as np
+from mmaction.datasets.transforms import PreNormalize2D
+from mmaction.registry import TRANSFORMS
 
 from aclnet_mm.structures import get_layout
+from aclnet_mm.utils.config_types import is_config_of
 
 __all__ = ['KIT_LIMBS', 'normalize_openpose_kit', 'coordinate_mode']
 
@@ -108,8 +111,9 @@ def coordinate_mode(pipeline: list, layout: Optional[str]) -> str:
         ``'openpose_kit'`` for a BODY-25 model without it (the embedded
         set's convention).
     """
-    types = {step.get('type') for step in pipeline if isinstance(step, dict)}
-    if 'PreNormalize2D' in types:
+    if any(
+            is_config_of(step, PreNormalize2D, TRANSFORMS)
+            for step in pipeline):
         return 'pixel'
     if layout == 'openpose_body25':
         return 'openpose_kit'

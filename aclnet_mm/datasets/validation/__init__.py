@@ -3,7 +3,7 @@
 
 Every check runs to the end and reports each problem with the file, the
 sample id (``frame_dir``) and the field, so one pass lists everything to
-fix. The same checks back ``python -m aclnet_mm.tools.validate``, the
+fix. The same checks back ``tools/analysis_tools/validate_dataset.py``, the
 build-time check of :class:`~aclnet_mm.datasets.SkeletonPoseDataset` and
 the inference API. By concern:
 

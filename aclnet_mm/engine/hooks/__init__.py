@@ -9,10 +9,12 @@ from .resume_schedule_hook import ResumeScheduleHook
 from .superclass_refresh_hook import (SuperclassRefreshHook,
                                       find_affinity_losses)
 from .temperature_schedule_hook import TemperatureScheduleHook
+from .test_after_train_hook import TestAfterTrainHook
 
 __all__ = [
     'SuperclassRefreshHook', 'TemperatureScheduleHook', 'find_affinity_losses',
     'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook',
     'PlainMessageHubHook', 'PreemptionHook', 'REQUEUE_EXIT_CODE',
-    'ResumeScheduleHook', 'ResolveAutoSettingsHook', 'auto_settings'
+    'ResumeScheduleHook', 'ResolveAutoSettingsHook', 'auto_settings',
+    'TestAfterTrainHook'
 ]

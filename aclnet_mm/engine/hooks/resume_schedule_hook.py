@@ -49,7 +49,8 @@ class ResumeScheduleHook(Hook):
     - ``mode='refuse'``: a ``RuntimeError`` says what changed and what to
       do.
 
-    ``tools/train.py`` adds this hook whenever it resumes.
+    The config names it (our runtime fragment does); it does nothing in a
+    run that does not resume.
 
     Args:
         mode (str): ``'rebuild'`` or ``'refuse'``. Defaults to

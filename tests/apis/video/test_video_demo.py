@@ -131,8 +131,9 @@ def test_still_image_to_image(tmp_path, random_checkpoint, pose_stack,
 
 
 def test_find_demo_model(tmp_path):
-    from aclnet_mm.apis.video.demo import (DEMO_CLASSES, DEMO_RUN_DIR,
-                                           find_demo_model)
+    demo = _demo_module()
+    DEMO_CLASSES, DEMO_RUN_DIR = demo.DEMO_CLASSES, demo.DEMO_RUN_DIR
+    find_demo_model = demo.find_demo_model
     with pytest.raises(FileNotFoundError, match='make demo'):
         find_demo_model(str(tmp_path), train_if_missing=False)
     run_dir = tmp_path / DEMO_RUN_DIR

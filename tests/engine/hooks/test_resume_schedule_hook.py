@@ -13,15 +13,11 @@ import os.path as osp
 import pickle
 
 import pytest
-from tool_scripts import load_tool
-
-from aclnet_mm.tools.train import main as train_main
+from tool_scripts import load_tool, write_text_runtime
 
 make_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').make_synthetic_skeleton_dataset
-
-REPO = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+train_main = load_tool('train.py').main
 
 _CONFIG = """
 _base_ = [{runtime!r}]
@@ -70,9 +66,7 @@ def config(tmp_path_factory):
                 num_classes=4, samples_per_class=4, num_frames=8), f)
     path = folder / 'tiny.py'
     path.write_text(
-        _CONFIG.format(
-            runtime=osp.join(REPO, 'configs', '_base_', 'default_runtime.py'),
-            ann_file=ann_file))
+        _CONFIG.format(runtime=write_text_runtime(folder), ann_file=ann_file))
     return str(path)
 
 
@@ -110,7 +104,7 @@ def test_refuse_mode_says_what_to_do(config, tmp_path):
     refusing = tmp_path / 'refusing.py'
     refusing.write_text(
         open(config).read() +
-        "custom_hooks = [dict(type='ResumeScheduleHook', mode='refuse')]\n")
+        "default_hooks['resume_schedule'] = dict(mode='refuse')\n")
     work_dir = str(tmp_path / 'run')
     train_main([str(refusing), '--work-dir', work_dir])
     with pytest.raises(

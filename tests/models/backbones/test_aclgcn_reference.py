@@ -15,9 +15,12 @@ import math
 import os.path as osp
 
 import torch
+from tool_scripts import load_tool
 
 from aclnet_mm.models.backbones import ACLGCN
-from aclnet_mm.tools.convert_checkpoint import load_source_checkpoint
+
+load_source_checkpoint = load_tool(
+    'convert_checkpoint.py').load_source_checkpoint
 
 DATA = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',

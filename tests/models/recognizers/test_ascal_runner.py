@@ -1,28 +1,25 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """AS-CAL through MMEngine's Runner: pretraining with the hooks, k-NN
 validation, exact resume, and the linear probe loading the encoder."""
-import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
-from tool_scripts import load_tool
+from tool_scripts import TEXT_RUNTIME, load_tool
 
-from aclnet_mm.tools.launch import build_runner
+from aclnet_mm.engine.runner import build_runner
 
 dump_synthetic_skeleton_dataset = load_tool(
     'data/synthetic.py').dump_synthetic_skeleton_dataset
-
-RUNTIME = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
-    'configs', '_base_', 'default_runtime.py')
 
 
 def _runtime():
     # No yapf formatting of the config text (logged, dumped and stored in
     # every checkpoint): it took most of this test's time. A new Config,
     # since MMEngine 0.10.7's fromfile drops the flag for plain .py files.
-    return Config(Config.fromfile(RUNTIME).to_dict(), format_python_code=False)
+    return Config(
+        Config.fromstring(TEXT_RUNTIME, '.py').to_dict(),
+        format_python_code=False)
 
 
 def _pretrain_cfg(ann_file, work_dir, max_epochs):

@@ -1,5 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Runner construction shared by the train and test entry points."""
+"""Runner construction and launch set-up shared by ``tools/train.py`` and
+``tools/test.py``."""
 import datetime
 import os
 import os.path as osp
@@ -9,9 +10,13 @@ from typing import Dict, Optional
 
 import torch
 import torch.distributed as torch_dist
+from mmaction.registry import MODEL_WRAPPERS, RUNNERS
 from mmengine.config import Config
 from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
+
+from aclnet_mm.utils.config_types import resolve_type
+from .safe_checkpoint_runner import SafeCheckpointRunner
 
 __all__ = [
     'set_local_rank', 'setup_cpu_distributed', 'slurm_to_torch_env',
@@ -48,14 +53,6 @@ def quiet_other_ranks() -> bool:
         warnings.simplefilter('ignore')
         return True
     return False
-
-
-def _is_ddp_wrapper(wrapper_type) -> bool:
-    from mmaction.registry import MODEL_WRAPPERS
-    if isinstance(wrapper_type, str):
-        wrapper_type = MODEL_WRAPPERS.get(wrapper_type)
-    return isinstance(wrapper_type, type) and issubclass(
-        wrapper_type, DistributedDataParallel)
 
 
 def _first_host(node_list: str) -> str:
@@ -159,7 +156,9 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
         wrapper_cfg = dict(
             _DEFAULT_WRAPPER,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
-    if _is_ddp_wrapper(wrapper_cfg.get('type', 'MMDistributedDataParallel')):
+    wrapper = resolve_type(
+        wrapper_cfg.get('type', 'MMDistributedDataParallel'), MODEL_WRAPPERS)
+    if wrapper is not None and issubclass(wrapper, DistributedDataParallel):
         # The Runner only fills ``device_ids`` in when the key is missing.
         wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
@@ -198,7 +197,5 @@ def build_runner(cfg: Config) -> Runner:
         auto-resume, safe checkpoint loading).
     """
     if 'runner_type' in cfg:
-        from mmaction.registry import RUNNERS
         return RUNNERS.build(cfg)
-    from aclnet_mm.engine.runner import SafeCheckpointRunner
     return SafeCheckpointRunner.from_cfg(cfg)

@@ -4,9 +4,11 @@
 Examples::
 
     # every annotation file of a config, against its model
-    python -m aclnet_mm.tools.validate configs/aclnet_ctrgcn_ntu60.py
+    python tools/analysis_tools/validate_dataset.py \\
+        configs/aclnet_ctrgcn_ntu60.py
     # one pickle, one split, with explicit expectations
-    python -m aclnet_mm.tools.validate data/skeleton/ntu60_3d.pkl \\
+    python tools/analysis_tools/validate_dataset.py \\
+        data/skeleton/ntu60_3d.pkl \\
         --split xsub_train --num-classes 60 --layout nturgb+d
 
 Every problem is listed with the file, the sample id and the field, then a

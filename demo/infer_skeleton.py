@@ -3,9 +3,9 @@
 
 Examples::
 
-    python -m aclnet_mm.apis.infer CONFIG CKPT pose.json --topk 3
+    python demo/infer_skeleton.py CONFIG CKPT pose.json --topk 3
     # several streams, fused 2:2:1:1 (the first CONFIG CKPT is a stream too)
-    python -m aclnet_mm.apis.infer J.py j.pth pose.npy \\
+    python demo/infer_skeleton.py J.py j.pth pose.npy \\
         --streams B.py b.pth JM.py jm.pth BM.py bm.pth --weights 2 2 1 1
 
 The input is a ``.npy`` (M, T, V, C) array, an ``.npz`` with ``keypoint``
@@ -20,8 +20,8 @@ import argparse
 import json
 from typing import Optional, Sequence
 
-from .inference import (InferenceResult, inference_skeleton,
-                        inference_skeleton_streams, init_recognizer)
+from aclnet_mm.apis import (InferenceResult, inference_skeleton,
+                            inference_skeleton_streams, init_recognizer)
 
 __all__ = ['parse_args', 'main']
 

@@ -3,7 +3,7 @@
 maps them (``mmengine/dist/utils.py::_init_dist_slurm``)."""
 import pytest
 
-from aclnet_mm.tools.launch import slurm_to_torch_env
+from aclnet_mm.engine.runner import slurm_to_torch_env
 
 
 def test_slurm_task_to_torch_ranks():
