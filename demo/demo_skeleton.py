@@ -31,8 +31,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: What ``make demo`` (``tools/run_demo.py``) trains, relative to the
 #: repository root: the ACLNet config, its run directory, the class names.
 DEMO_CONFIG = osp.join(
-    'configs', 'aclnet', 'aclnet_aclgcn_1xb16-joint-u24-30e_'
-    'body25-embedded-keypoint-2d.py')
+    'configs', 'aclnet', 'aclnet_aclgcn_1xb16_joint_u24_30e_'
+    'body25_embedded_keypoint_2d.py')
 DEMO_RUN_DIR = osp.join('work_dirs', 'demo', 'aclnet')
 DEMO_CLASSES = osp.join('data', 'embedded', 'body25_2d_classes.txt')
 

@@ -114,3 +114,26 @@ def write_text_runtime(folder: str) -> str:
     with open(path, 'w') as file:
         file.write(TEXT_RUNTIME)
     return path
+
+
+def write_paper_protocol_config(folder: str, benchmark: str) -> str:
+    """Write the paper protocol's recipe (``_base_/paper_protocol.py``) for
+    a benchmark config of ``configs/aclnet`` (its module name) into
+    ``folder``, exactly as a user would; returns the file."""
+    path = osp.join(folder, f'{benchmark}_paper_protocol.py')
+    with open(path, 'w') as f:
+        f.write(f"""from mmengine.config import read_base
+
+with read_base():
+    from aclnet_mm.configs._base_.paper_protocol import *
+    from aclnet_mm.configs.aclnet.{benchmark} import *
+
+train_dataloader.dataset.update(carve=None)
+val_dataloader.dataset.update(carve=None, split=test_split)
+val_dataloader.dataset.pipeline[test_sampler_index].update(
+    paper_sampler, short_clips=pyskl_short_clips)
+test_dataloader.dataset.pipeline[test_sampler_index].update(
+    paper_sampler, short_clips=pyskl_short_clips)
+custom_hooks += paper_hooks
+""")
+    return path

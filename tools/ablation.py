@@ -60,21 +60,21 @@ __all__ = [
     'format_table', 'class_names_of', 'plot_seeds', 'main'
 ]
 
-_EMBEDDED = 'joint-u24-30e_body25-embedded-keypoint-2d.py'
+_EMBEDDED = 'joint_u24_30e_body25_embedded_keypoint_2d.py'
 _ABLATION_DIR = osp.join('configs', 'aclnet', 'ablation')
 #: (name, config) of the shipped variants; the first is the baseline.
 EMBEDDED_VARIANTS = (
-    ('ce', osp.join('configs', 'aclnet', f'aclgcn_1xb16-{_EMBEDDED}')),
+    ('ce', osp.join('configs', 'aclnet', f'aclgcn_1xb16_{_EMBEDDED}')),
     ('ce+inter',
-     osp.join(_ABLATION_DIR, f'aclnet-inter_aclgcn_1xb16-{_EMBEDDED}')),
+     osp.join(_ABLATION_DIR, f'aclnet_inter_aclgcn_1xb16_{_EMBEDDED}')),
     ('ce+intra',
-     osp.join(_ABLATION_DIR, f'aclnet-intra_aclgcn_1xb16-{_EMBEDDED}')),
+     osp.join(_ABLATION_DIR, f'aclnet_intra_aclgcn_1xb16_{_EMBEDDED}')),
     ('aclnet-faithful',
-     osp.join('configs', 'aclnet', f'aclnet_aclgcn_1xb16-{_EMBEDDED}')),
+     osp.join('configs', 'aclnet', f'aclnet_aclgcn_1xb16_{_EMBEDDED}')),
     ('aclnet-clean',
-     osp.join(_ABLATION_DIR, f'aclnet-clean_aclgcn_1xb16-{_EMBEDDED}')),
+     osp.join(_ABLATION_DIR, f'aclnet_clean_aclgcn_1xb16_{_EMBEDDED}')),
     ('aclnet-lintemp',
-     osp.join(_ABLATION_DIR, f'aclnet-lintemp_aclgcn_1xb16-{_EMBEDDED}')),
+     osp.join(_ABLATION_DIR, f'aclnet_lintemp_aclgcn_1xb16_{_EMBEDDED}')),
 )
 ANN_FILE = osp.join('data', 'embedded', 'body25_2d.pkl')
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))

@@ -43,12 +43,12 @@ _CONFIG_DIR = osp.join('configs', 'aclnet')
 #: (name, config) of the two runs, compared at the same budget.
 DEMO_RUNS = (
     ('ce',
-     osp.join(_CONFIG_DIR, 'aclgcn_1xb16-joint-u24-30e_'
-              'body25-embedded-keypoint-2d.py')),
+     osp.join(_CONFIG_DIR, 'aclgcn_1xb16_joint_u24_30e_'
+              'body25_embedded_keypoint_2d.py')),
     ('aclnet',
      osp.join(
-         _CONFIG_DIR, 'aclnet_aclgcn_1xb16-joint-u24-30e_'
-         'body25-embedded-keypoint-2d.py')),
+         _CONFIG_DIR, 'aclnet_aclgcn_1xb16_joint_u24_30e_'
+         'body25_embedded_keypoint_2d.py')),
 )
 ANN_FILE = osp.join('data', 'embedded', 'body25_2d.pkl')
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))

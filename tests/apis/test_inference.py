@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from tool_scripts import load_script
+from tool_scripts import load_script, write_paper_protocol_config
 
 from aclnet_mm.apis import (inference_skeleton, inference_skeleton_streams,
                             init_recognizer, load_skeleton, model_expectations,
@@ -299,13 +299,10 @@ def test_streams_fuse_weighted_mean(tmp_path):
 NARROW = dict(
     model=dict(backbone=dict(base_channels=16), cls_head=dict(in_channels=64)))
 K400 = osp.join(ROOT, 'configs', 'aclnet',
-                'aclnet_aclgcn_1xb64-joint-u100-150e_k400-keypoint-2d.py')
+                'aclnet_aclgcn_1xb64_joint_u100_150e_k400_keypoint_2d.py')
 GYM = osp.join(ROOT, 'configs', 'aclnet',
-               'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-keypoint-2d.py')
-GYM_PAPER = osp.join(
-    ROOT, 'configs', 'aclnet', 'paper_protocol',
-    'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-paper-protocol-keypoint-'
-    '2d.py')
+               'aclnet_aclgcn_1xb16_joint_u100_150e_finegym_keypoint_2d.py')
+GYM_PAPER = 'paper protocol on FineGYM'
 
 
 def _pipeline_scores(model, sample) -> np.ndarray:
@@ -317,9 +314,13 @@ def _pipeline_scores(model, sample) -> np.ndarray:
 
 
 @pytest.mark.parametrize('config', [K400, GYM, GYM_PAPER])
-def test_coco_new_configs_take_coco_keypoints(config):
+def test_coco_new_configs_take_coco_keypoints(config, tmp_path):
     """K400 / FineGYM pipelines take the 17 COCO joints (CocoToCocoNew adds
     the three of coco_new); K400's starts from the compressed annotation."""
+    if config == GYM_PAPER:
+        config = write_paper_protocol_config(
+            str(tmp_path),
+            'aclnet_aclgcn_1xb16_joint_u100_150e_finegym_keypoint_2d')
     torch.manual_seed(0)
     model = init_recognizer(config, device='cpu', cfg_options=NARROW)
     expect = model_expectations(model.cfg)

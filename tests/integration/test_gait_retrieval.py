@@ -22,7 +22,7 @@ write_synthetic_gaitgraph_csv = load_tool(
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(
     REPO, 'configs', 'gait',
-    'aclnet_aclgcn_1xb64-joint-u60-100e_casia-b-gait-keypoint-'
+    'aclnet_aclgcn_1xb64_joint_u60_100e_casia_b_gait_keypoint_'
     '2d.py')
 VIEWS = (0, 90)
 CLIP_LEN = 16

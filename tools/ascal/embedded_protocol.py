@@ -49,10 +49,10 @@ CONFIG_DIR = osp.join(
     'ascal')
 PRETRAIN = osp.join(
     CONFIG_DIR,
-    'ascal_lstm_1xb32-reverse-shear-u24-100e_body25-embedded-keypoint-2d.py')
+    'ascal_lstm_1xb32_reverse_shear_u24_100e_body25_embedded_keypoint_2d.py')
 LINEAR = osp.join(
     CONFIG_DIR,
-    'ascal-linear_lstm_1xb32-u24-90e_body25-embedded-keypoint-2d.py')
+    'ascal_linear_lstm_1xb32_u24_90e_body25_embedded_keypoint_2d.py')
 SHOTS = (1, 2, 5)
 KNN_K = (1, 20)
 

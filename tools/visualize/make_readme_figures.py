@@ -2,13 +2,13 @@
 """Write the README's figures from a finished embedded ACLNet run.
 
 Trains nothing: it reads the work dir of
-``configs/aclnet/aclnet_aclgcn_1xb16-joint-u24-30e_body25-embedded-keypoint-2d.py``
+``configs/aclnet/aclnet_aclgcn_1xb16_joint_u24_30e_body25_embedded_keypoint_2d.py``
 (its config copy, last checkpoint, ``superclasses_*.json`` and
 ``vis_data/scalars.json``) and the embedded pickle, and writes PNGs to
 ``docs/figures/``::
 
     python tools/train.py \\
-        configs/aclnet/aclnet_aclgcn_1xb16-joint-u24-30e_body25-embedded-keypoint-2d.py \\
+        configs/aclnet/aclnet_aclgcn_1xb16_joint_u24_30e_body25_embedded_keypoint_2d.py \\
         --work-dir work_dirs/try_aclnet  # noqa: E501
     python tools/visualize/make_readme_figures.py work_dirs/try_aclnet
 

@@ -6,6 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from tool_scripts import write_paper_protocol_config
 
 from aclnet_mm.apis import inference_skeleton, init_recognizer
 from aclnet_mm.apis.video.normalization import normalize_openpose_kit
@@ -17,8 +18,8 @@ from aclnet_mm.apis.video.windows import PoseWindow
 ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(
-    ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16-joint-u24-30e_'
-    'body25-embedded-keypoint-2d.py')
+    ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16_joint_u24_30e_'
+    'body25_embedded_keypoint_2d.py')
 
 
 @pytest.fixture(scope='module')
@@ -80,7 +81,7 @@ def test_kinetics_style_config():
     (DecompressPose) and adds coco_new's joints itself (CocoToCocoNew)."""
     config = osp.join(
         ROOT, 'configs', 'aclnet',
-        'aclnet_aclgcn_1xb64-joint-u100-150e_k400-keypoint-2d.py')
+        'aclnet_aclgcn_1xb64_joint_u100_150e_k400_keypoint_2d.py')
     torch.manual_seed(0)
     # Narrowed (base 16: 64 output channels) to keep the test fast.
     narrow = dict(
@@ -147,19 +148,18 @@ def test_openpose_kit_skips_poses_without_a_limb(model):
         assert (win.keypoint_score.max(axis=1) > 0).all()
 
 
-def test_window_from_paper_protocol_and_ascal_samplers():
+def test_window_from_paper_protocol_and_ascal_samplers(tmp_path):
     """PysklUniformSample (paper protocol) and SkeletonFirstFrames (AS-CAL)
     give the window, as UniformSampleFrames does."""
     from mmengine.config import Config
     paper = Config.fromfile(
-        osp.join(
-            ROOT, 'configs', 'aclnet', 'paper_protocol',
-            'aclnet_aclgcn_1xb16-joint-u100-150e_finegym-paper-protocol-'
-            'keypoint-2d.py'))
+        write_paper_protocol_config(
+            str(tmp_path),
+            'aclnet_aclgcn_1xb16_joint_u100_150e_finegym_keypoint_2d'))
     ascal = Config.fromfile(
         osp.join(
-            ROOT, 'configs', 'ascal', 'ascal-linear_lstm_1xb32-u24-90e_'
-            'body25-embedded-keypoint-2d.py'))
+            ROOT, 'configs', 'ascal', 'ascal_linear_lstm_1xb32_u24_90e_'
+            'body25_embedded_keypoint_2d.py'))
     for cfg, clip_len in ((paper, 100), (ascal, 24)):
         pipeline = cfg.test_dataloader.dataset.pipeline
         assert clip_length(pipeline) == clip_len

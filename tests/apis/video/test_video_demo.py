@@ -18,8 +18,8 @@ import torch
 ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(
-    ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16-joint-u24-30e_'
-    'body25-embedded-keypoint-2d.py')
+    ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16_joint_u24_30e_'
+    'body25_embedded_keypoint_2d.py')
 # The first frames of vtest.avi: enough for one 24-pose window of the
 # people who stay in view, small enough for CI's 2 cores.
 NUM_FRAMES = 32
@@ -147,7 +147,7 @@ def test_find_demo_model(tmp_path):
     classes.write_text('Squat\nPlank\n')
     config, checkpoint, names = find_demo_model(
         str(tmp_path), train_if_missing=False)
-    assert config.endswith('body25-embedded-keypoint-2d.py')
+    assert config.endswith('body25_embedded_keypoint_2d.py')
     assert config.startswith(str(tmp_path))
     assert checkpoint == str(run_dir / 'epoch_30.pth')
     assert names == ['Squat', 'Plank']
