@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from aclnet_mm.datasets.class_fraction_dataset import class_fraction_indices
+from aclnet_mm.datasets import class_fraction_indices
 
 
 @pytest.mark.parametrize('bounds', [(0, 1 / 3, 2 / 3, 1), (0, 0.3, 0.65, 1),
