@@ -41,6 +41,7 @@ from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
 from aclnet_mm.structures import get_layout, list_layouts
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
+from .tracker import PoseTracker
 
 __all__ = [
     'SkeletonInput', 'InferenceResult', 'init_recognizer', 'load_skeleton',
@@ -220,8 +221,6 @@ def _instance_tracks(frames: List[Tuple[Any, List[dict]]],
         return tracks
     if max(len(instances) for _, instances in frames) <= 1:
         return [[0] * len(instances) for _, instances in frames]
-    # Import here: the video package imports this module.
-    from .video.tracker import PoseTracker
     tracker = PoseTracker()
     tracks = []
     for (_, instances), kps, scs in zip(frames, coords, scores):
@@ -271,11 +270,11 @@ def _from_mmpose(data: Any, where: str = '') -> SkeletonInput:
 
     Instances that carry a ``track_id`` (a pose tracker's output) keep
     their track. Without ids, frames with more than one instance are
-    linked frame to frame by :class:`~aclnet_mm.apis.video.tracker.
-    PoseTracker` (box overlap and keypoint distance, as in the video
-    demo), so two people keep their slots when MMPose lists them in
-    another order; with at most one instance a frame, it is slot 0. See
-    :func:`_pack_tracks` for how tracks become slots.
+    linked frame to frame by :class:`~aclnet_mm.apis.tracker.PoseTracker`
+    (box overlap and keypoint distance, as in the video demo), so two
+    people keep their slots when MMPose lists them in another order; with
+    at most one instance a frame, it is slot 0. See :func:`_pack_tracks`
+    for how tracks become slots.
     """
     frames = _mmpose_frames(data)
     coords, scores = [], []
