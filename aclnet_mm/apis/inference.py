@@ -36,6 +36,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
+from aclnet_mm.datasets.class_names import load_class_names
 from aclnet_mm.datasets.validation.plausibility import check_inference_input
 from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
@@ -605,17 +606,6 @@ def prepare_skeleton(skeleton: SkeletonInput,
                      f'(shape {kp.shape})')
 
 
-def _name_file(path: str, folders: Sequence[str]) -> Optional[str]:
-    """``path`` as given, else inside one of ``folders``."""
-    if osp.isfile(path) or osp.isabs(path):
-        return path if osp.isfile(path) else None
-    for folder in folders:
-        candidate = osp.join(folder, path)
-        if osp.isfile(candidate):
-            return candidate
-    return None
-
-
 def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
     """Class names for a model, found without the working directory.
 
@@ -624,7 +614,8 @@ def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
     resolved against the working directory, the config's folder and the
     checkpoint's folder), then the checkpoint's
     ``meta['dataset_meta']['classes']``, which training saves from the
-    dataset (the pickle's ``classes``).
+    dataset (the pickle's ``classes``). The first with ``num_classes``
+    names wins.
     """
     cfg = model.cfg
     folders = [
@@ -640,14 +631,14 @@ def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
         (getattr(model, 'dataset_meta', None) or {}).get('classes')
     ]
     for names in candidates:
-        if isinstance(names, str):
-            path = _name_file(names, folders)
-            if path is None:
-                continue
-            with open(path) as f:
-                names = [line.strip() for line in f if line.strip()]
-        if names is not None and len(names) == num_classes:
-            return [str(n) for n in names]
+        if names is None:
+            continue
+        try:
+            names = load_class_names(names, search_dirs=folders)
+        except FileNotFoundError:
+            continue  # a file of another machine: try the next source
+        if len(names) == num_classes:
+            return names
     return None
 
 
