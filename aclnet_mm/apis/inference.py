@@ -348,9 +348,10 @@ def load_skeleton(
               'keypoint_scores'}]}``, or ``{'instance_info': ...}``; image:
               a list of instances). Each person keeps one slot ``m``:
               instances with a ``track_id`` follow it; without ids, frames
-              holding several instances are linked by the video demo's
-              ``PoseTracker`` (box overlap, keypoint distance), not by
-              their order in the file.
+              holding several instances are linked by
+              :class:`~aclnet_mm.apis.tracker.PoseTracker` (box overlap,
+              keypoint distance, as in the video demo), not by their
+              order in the file.
         keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores for an
             array input.
 
