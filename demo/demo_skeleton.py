@@ -177,10 +177,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the demo; return the summary written to the JSON."""
     args = parse_args(argv)
+    # The demo's video pipeline, demo/video/: this script's folder is first
+    # on sys.path when it runs.
+    from video import (BlazePoseEstimator, HOGPersonDetector,
+                       SkeletonVideoRecognizer, build_pose_estimator,
+                       run_video_demo)
+
     from aclnet_mm.apis import init_recognizer
-    from aclnet_mm.apis.video import (BlazePoseEstimator, HOGPersonDetector,
-                                      SkeletonVideoRecognizer,
-                                      build_pose_estimator, run_video_demo)
 
     model, meta, class_names = None, {}, None
     if not args.pose_only:

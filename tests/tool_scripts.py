@@ -3,7 +3,8 @@
 
 ``tools/`` is not a package (as in MMAction2), so tests reach its scripts'
 functions through :func:`load_tool` (other scripts of the repository, such
-as ``demo/``, through :func:`load_script`), or run them as subprocesses
+as ``demo/``, through :func:`load_script`; the video demo's package
+``demo/video`` after :func:`add_demo_path`), or run them as subprocesses
 (``run_tool`` of ``tests/tools/conftest.py``). Loading the root
 ``conftest.py`` puts this folder on ``sys.path`` (pytest's default
 ``prepend`` import mode), so every test module can
@@ -18,11 +19,21 @@ import sys
 from types import ModuleType
 
 __all__ = [
-    'REPO_ROOT', 'TEXT_RUNTIME', 'load_script', 'load_tool',
-    'write_text_runtime'
+    'DEMO_DIR', 'REPO_ROOT', 'TEXT_RUNTIME', 'add_demo_path', 'load_script',
+    'load_tool', 'write_text_runtime'
 ]
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The demo scripts' folder, holding the video demo's package ``video``.
+DEMO_DIR = osp.join(REPO_ROOT, 'demo')
+
+
+def add_demo_path() -> None:
+    """Make ``import video`` find ``demo/video``, as it does for
+    ``python demo/demo_skeleton.py`` (Python puts a script's folder first
+    on ``sys.path``)."""
+    if DEMO_DIR not in sys.path:
+        sys.path.insert(0, DEMO_DIR)
 
 
 def load_tool(path: str) -> ModuleType:
@@ -51,6 +62,8 @@ def load_script(path: str) -> ModuleType:
     """
     file = osp.join(REPO_ROOT, path)
     parts = osp.splitext(path)[0].split('/')
+    if parts[0] == 'demo':
+        add_demo_path()  # its scripts import the package beside them
     if parts[0] == 'tools':
         parts[0] = 'aclnet_tools'
     name = '.'.join(parts)

@@ -36,11 +36,13 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
 
+from aclnet_mm.datasets.class_names import load_class_names
 from aclnet_mm.datasets.validation.plausibility import check_inference_input
 from aclnet_mm.engine.hooks.plain_message_hub_hook import from_plain_data
 from aclnet_mm.evaluation.functional.fusion import fuse_scores
 from aclnet_mm.structures import get_layout, list_layouts
 from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
+from .tracker import PoseTracker
 
 __all__ = [
     'SkeletonInput', 'InferenceResult', 'init_recognizer', 'load_skeleton',
@@ -220,8 +222,6 @@ def _instance_tracks(frames: List[Tuple[Any, List[dict]]],
         return tracks
     if max(len(instances) for _, instances in frames) <= 1:
         return [[0] * len(instances) for _, instances in frames]
-    # Import here: the video package imports this module.
-    from .video.tracker import PoseTracker
     tracker = PoseTracker()
     tracks = []
     for (_, instances), kps, scs in zip(frames, coords, scores):
@@ -271,11 +271,11 @@ def _from_mmpose(data: Any, where: str = '') -> SkeletonInput:
 
     Instances that carry a ``track_id`` (a pose tracker's output) keep
     their track. Without ids, frames with more than one instance are
-    linked frame to frame by :class:`~aclnet_mm.apis.video.tracker.
-    PoseTracker` (box overlap and keypoint distance, as in the video
-    demo), so two people keep their slots when MMPose lists them in
-    another order; with at most one instance a frame, it is slot 0. See
-    :func:`_pack_tracks` for how tracks become slots.
+    linked frame to frame by :class:`~aclnet_mm.apis.tracker.PoseTracker`
+    (box overlap and keypoint distance, as in the video demo), so two
+    people keep their slots when MMPose lists them in another order; with
+    at most one instance a frame, it is slot 0. See :func:`_pack_tracks`
+    for how tracks become slots.
     """
     frames = _mmpose_frames(data)
     coords, scores = [], []
@@ -348,9 +348,10 @@ def load_skeleton(
               'keypoint_scores'}]}``, or ``{'instance_info': ...}``; image:
               a list of instances). Each person keeps one slot ``m``:
               instances with a ``track_id`` follow it; without ids, frames
-              holding several instances are linked by the video demo's
-              ``PoseTracker`` (box overlap, keypoint distance), not by
-              their order in the file.
+              holding several instances are linked by
+              :class:`~aclnet_mm.apis.tracker.PoseTracker` (box overlap,
+              keypoint distance, as in the video demo), not by their
+              order in the file.
         keypoint_score (np.ndarray, optional): ``(M, T, V)`` scores for an
             array input.
 
@@ -606,17 +607,6 @@ def prepare_skeleton(skeleton: SkeletonInput,
                      f'(shape {kp.shape})')
 
 
-def _name_file(path: str, folders: Sequence[str]) -> Optional[str]:
-    """``path`` as given, else inside one of ``folders``."""
-    if osp.isfile(path) or osp.isabs(path):
-        return path if osp.isfile(path) else None
-    for folder in folders:
-        candidate = osp.join(folder, path)
-        if osp.isfile(candidate):
-            return candidate
-    return None
-
-
 def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
     """Class names for a model, found without the working directory.
 
@@ -625,7 +615,8 @@ def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
     resolved against the working directory, the config's folder and the
     checkpoint's folder), then the checkpoint's
     ``meta['dataset_meta']['classes']``, which training saves from the
-    dataset (the pickle's ``classes``).
+    dataset (the pickle's ``classes``). The first with ``num_classes``
+    names wins.
     """
     cfg = model.cfg
     folders = [
@@ -641,14 +632,14 @@ def _class_names(model: nn.Module, num_classes: int) -> Optional[List[str]]:
         (getattr(model, 'dataset_meta', None) or {}).get('classes')
     ]
     for names in candidates:
-        if isinstance(names, str):
-            path = _name_file(names, folders)
-            if path is None:
-                continue
-            with open(path) as f:
-                names = [line.strip() for line in f if line.strip()]
-        if names is not None and len(names) == num_classes:
-            return [str(n) for n in names]
+        if names is None:
+            continue
+        try:
+            names = load_class_names(names, search_dirs=folders)
+        except FileNotFoundError:
+            continue  # a file of another machine: try the next source
+        if len(names) == num_classes:
+            return names
     return None
 
 

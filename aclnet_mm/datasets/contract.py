@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmaction.registry import TRANSFORMS
 
+from aclnet_mm.utils.config_types import resolve_type
+
 __all__ = [
     'TransformContract', 'MMACTION_CONTRACTS', 'get_contract', 'contract_arg',
     'pipeline_expectations', 'GENSKEFEAT_STREAMS'
@@ -119,10 +121,7 @@ MMACTION_CONTRACTS: Dict[str, TransformContract] = {
 
 def _transform_class(step: Any) -> Optional[type]:
     if isinstance(step, dict):
-        kind = step.get('type')
-        if isinstance(kind, type):
-            return kind
-        return TRANSFORMS.get(kind) if isinstance(kind, str) else None
+        return resolve_type(step.get('type'), TRANSFORMS)
     return step if isinstance(step, type) else type(step)
 
 

@@ -15,6 +15,7 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from aclnet_mm.structures import get_layout
+from aclnet_mm.utils.config_types import resolve_type
 from ..contract import pipeline_expectations, stream_step
 from ..transforms.skeleton_streams import _MMACTION_BONE_TABLES
 from .problems import Problem, ValidationReport
@@ -38,12 +39,10 @@ def _unwrap_dataset(cfg: dict, where: str = 'dataset') -> tuple:
 
 
 def _model_class(cfg: Any) -> Optional[type]:
-    """The class of a model-part config: its ``type``, a registered name
-    or the class itself; None when unknown."""
-    kind = cfg.get('type') if isinstance(cfg, dict) else None
-    if isinstance(kind, str):
-        return MODELS.get(kind)
-    return kind if isinstance(kind, type) else None
+    """The class of a model-part config; None when unknown."""
+    if not isinstance(cfg, dict):
+        return None
+    return resolve_type(cfg.get('type'), MODELS)
 
 
 def _default_arg(cls: Optional[type], name: str) -> Any:

@@ -5,7 +5,7 @@ An estimator takes one BGR frame and returns the people it found, each as a
 :class:`PersonPose` in pixel coordinates of that frame, in the estimator's
 own keypoint layout (``'blazepose'``: 33 landmarks, ``'coco'``: 17); the
 demo maps them to the model's layout with
-:func:`~aclnet_mm.apis.video.landmarks.map_keypoints`.
+:func:`~video.landmarks.map_keypoints`.
 """
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass

@@ -6,17 +6,15 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from tool_scripts import REPO_ROOT as ROOT
 from tool_scripts import write_paper_protocol_config
+from video.normalization import normalize_openpose_kit
+from video.pose_estimator import BasePoseEstimator, PersonPose
+from video.recognizer import SkeletonVideoRecognizer, clip_length
+from video.windows import PoseWindow
 
 from aclnet_mm.apis import inference_skeleton, init_recognizer
-from aclnet_mm.apis.video.normalization import normalize_openpose_kit
-from aclnet_mm.apis.video.pose_estimator import BasePoseEstimator, PersonPose
-from aclnet_mm.apis.video.recognizer import (SkeletonVideoRecognizer,
-                                             clip_length)
-from aclnet_mm.apis.video.windows import PoseWindow
 
-ROOT = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(
     ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16_joint_u24_30e_'
     'body25_embedded_keypoint_2d.py')

@@ -4,8 +4,7 @@ swap with nobody at a crossing, and end after long misses."""
 import numpy as np
 import pytest
 
-from aclnet_mm.apis.video.tracker import (PoseTracker, box_iou,
-                                          keypoint_similarity)
+from aclnet_mm.apis.tracker import PoseTracker, box_iou, keypoint_similarity
 
 
 def _box(x, y, w=40, h=100):

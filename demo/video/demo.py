@@ -2,7 +2,7 @@
 """The skeleton action demo's loop.
 
 :func:`run_video_demo` reads frames, runs a
-:class:`~aclnet_mm.apis.video.recognizer.SkeletonVideoRecognizer`, draws
+:class:`~video.recognizer.SkeletonVideoRecognizer`, draws
 each person (box, skeleton, id, action), writes the annotated video (or
 image) and a JSON of the classified windows, optionally shows the frames
 in a window, and prints progress and speed.

@@ -1,8 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """NMS by hand; OpenCV's HOG people detector on real street footage."""
 import numpy as np
-
-from aclnet_mm.apis.video.person_detector import HOGPersonDetector, nms
+from video.person_detector import HOGPersonDetector, nms
 
 
 def test_nms_by_hand():

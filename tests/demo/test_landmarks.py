@@ -2,10 +2,9 @@
 """Each joint mapping checked on hand-placed landmarks."""
 import numpy as np
 import pytest
+from video.landmarks import (BLAZEPOSE_LANDMARKS, COCO_KEYPOINTS,
+                             joint_sources, map_keypoints)
 
-from aclnet_mm.apis.video.landmarks import (BLAZEPOSE_LANDMARKS,
-                                            COCO_KEYPOINTS, joint_sources,
-                                            map_keypoints)
 from aclnet_mm.structures import get_layout
 
 

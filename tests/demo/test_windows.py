@@ -2,8 +2,7 @@
 """Sliding windows per person."""
 import numpy as np
 import pytest
-
-from aclnet_mm.apis.video.windows import SlidingWindows
+from video.windows import SlidingWindows
 
 
 def _pose(value):

@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""The video demo (demo/demo_skeleton.py + aclnet_mm.apis.video.demo) end
+"""The video demo (demo/demo_skeleton.py + demo/video/demo.py) end
 to end on real street footage (vtest.avi) and a still image (messi5.jpg).
 
 The recognizer is the embedded ACLNet config with random weights saved as
@@ -7,16 +7,15 @@ a real checkpoint: the test checks the video pipeline (people, tracks,
 windows, outputs), not the model's accuracy, and does not need ``make
 demo`` to have run.
 """
-import importlib.util
 import json
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
+from tool_scripts import REPO_ROOT as ROOT
+from tool_scripts import load_script
 
-ROOT = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(
     ROOT, 'configs', 'aclnet', 'aclnet_aclgcn_1xb16_joint_u24_30e_'
     'body25_embedded_keypoint_2d.py')
@@ -26,11 +25,7 @@ NUM_FRAMES = 32
 
 
 def _demo_module():
-    spec = importlib.util.spec_from_file_location(
-        'demo_skeleton', osp.join(ROOT, 'demo', 'demo_skeleton.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('demo/demo_skeleton.py')
 
 
 @pytest.fixture(scope='module')

@@ -2,8 +2,7 @@
 """Frames from a video, an image and a folder of images."""
 import numpy as np
 import pytest
-
-from aclnet_mm.apis.video.frame_source import FrameSource
+from video.frame_source import FrameSource
 
 
 def test_folder_and_image(tmp_path, pose_stack):

@@ -2,9 +2,8 @@
 """BlazePose, offline, on real images of people."""
 import numpy as np
 import pytest
-
-from aclnet_mm.apis.video.blazepose import crop_box
-from aclnet_mm.apis.video.landmarks import BLAZEPOSE_LANDMARKS
+from video.blazepose import crop_box
+from video.landmarks import BLAZEPOSE_LANDMARKS
 
 # Messi in messi5.jpg (548 x 342), boxed by hand: from the raised right hand
 # to the left boot, from the hair to the soles.
@@ -76,8 +75,7 @@ def test_detector_every_other_frame(footage, pose_stack):
     """With det_interval=2 the detector runs on frames 0 and 2; frame 1's
     people come from frame 0's landmarks."""
     import cv2
-
-    from aclnet_mm.apis.video.blazepose import BlazePoseEstimator
+    from video.blazepose import BlazePoseEstimator
     capture = cv2.VideoCapture(footage('vtest.avi'))
     counts = []
     with BlazePoseEstimator(det_interval=2) as estimator:
@@ -101,8 +99,7 @@ def test_detector_every_other_frame(footage, pose_stack):
 def test_whole_frame_mode(footage, pose_stack):
     """Without the detector (a webcam close-up): one person per frame."""
     import cv2
-
-    from aclnet_mm.apis.video.blazepose import BlazePoseEstimator
+    from video.blazepose import BlazePoseEstimator
     image = cv2.imread(footage('messi5.jpg'))
     with BlazePoseEstimator(use_detector=False) as estimator:
         (person, ) = estimator(image)

@@ -1,8 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """Drawing a person: box, bones of seen joints, id and label."""
 import numpy as np
-
-from aclnet_mm.apis.video.drawing import draw_person, track_color
+from video.drawing import draw_person, track_color
 
 
 def test_draw_person(pose_stack):

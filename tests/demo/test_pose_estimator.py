@@ -2,15 +2,13 @@
 """The pose estimator interface and its small registry."""
 import numpy as np
 import pytest
-
-from aclnet_mm.apis.video.pose_estimator import (BasePoseEstimator, PersonPose,
-                                                 build_pose_estimator,
-                                                 list_pose_estimators,
-                                                 register_pose_estimator)
+from video.pose_estimator import (BasePoseEstimator, PersonPose,
+                                  build_pose_estimator, list_pose_estimators,
+                                  register_pose_estimator)
 
 
 def test_registry():
-    import aclnet_mm.apis.video  # noqa: F401  registers the estimators
+    import video  # noqa: F401  registers the estimators
     assert {'blazepose', 'mmpose'} <= set(list_pose_estimators())
     with pytest.raises(KeyError, match="unknown pose estimator 'openpose'"):
         build_pose_estimator('openpose')

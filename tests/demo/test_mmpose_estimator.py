@@ -2,10 +2,8 @@
 """MMPose's inferencer output to PersonPose (MMPose itself is optional)."""
 import numpy as np
 import pytest
-
-from aclnet_mm.apis.video.landmarks import map_keypoints
-from aclnet_mm.apis.video.mmpose_estimator import (MMPoseEstimator,
-                                                   poses_from_mmpose)
+from video.landmarks import map_keypoints
+from video.mmpose_estimator import MMPoseEstimator, poses_from_mmpose
 
 
 def _instance(shift):

@@ -1,12 +1,17 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Real footage and the pose estimator for the video demo's tests."""
+"""Real footage and the pose estimator for the video demo's tests.
+
+The tests import the demo's package ``demo/video`` as ``video``, as
+``demo/demo_skeleton.py`` does: :func:`tool_scripts.add_demo_path`.
+"""
 import os
 import os.path as osp
 
 import pytest
+from tool_scripts import REPO_ROOT as ROOT
+from tool_scripts import add_demo_path
 
-ROOT = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+add_demo_path()
 #: Where `make footage` (tools/data/footage/fetch_opencv_samples.sh) puts
 #: Debian opencv-doc's sample data; an installed opencv-doc also serves.
 FOOTAGE_DIRS = (
@@ -57,6 +62,6 @@ def pose_stack():
 def blazepose():
     """One BlazePose estimator for a test module (its graph takes ~1 s)."""
     needs_pose_stack()
-    from aclnet_mm.apis.video import BlazePoseEstimator
+    from video import BlazePoseEstimator
     with BlazePoseEstimator() as estimator:
         yield estimator

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 from tool_scripts import load_tool
+from video.normalization import (KIT_LIMBS, coordinate_mode,
+                                 normalize_openpose_kit)
 
-from aclnet_mm.apis.video.normalization import (KIT_LIMBS, coordinate_mode,
-                                                normalize_openpose_kit)
 from aclnet_mm.structures import get_layout
 
 NAMES = get_layout('openpose_body25').joint_names

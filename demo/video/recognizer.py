@@ -18,14 +18,15 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from aclnet_mm.apis.inference import (InferenceResult, SkeletonInput,
+                                      _class_names, _pose_sample,
+                                      _test_pipeline_cfg, _topk,
+                                      model_expectations, prepare_skeleton)
+from aclnet_mm.apis.tracker import PoseTracker
 from aclnet_mm.datasets.contract import pipeline_expectations
-from ..inference import (InferenceResult, SkeletonInput, _class_names,
-                         _pose_sample, _test_pipeline_cfg, _topk,
-                         model_expectations, prepare_skeleton)
 from .landmarks import map_keypoints, target_layouts
 from .normalization import coordinate_mode, normalize_openpose_kit
 from .pose_estimator import BasePoseEstimator
-from .tracker import PoseTracker
 from .windows import PoseWindow, SlidingWindows
 
 __all__ = [
@@ -118,7 +119,7 @@ class SkeletonVideoRecognizer:
         topk (int): Classes kept per window. Defaults to 5.
         class_names (Sequence[str], optional): Defaults to the config's.
         coordinates (str): ``'auto'`` (from the config, see
-            :func:`~aclnet_mm.apis.video.normalization.coordinate_mode`),
+            :func:`~video.normalization.coordinate_mode`),
             ``'openpose_kit'`` or ``'pixel'``. Defaults to ``'auto'``.
         joint_score_thr (float): For ``'openpose_kit'``, joints scoring at
             or below it count as missed, as OpenPose would have left them
