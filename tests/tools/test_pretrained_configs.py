@@ -1,6 +1,7 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""docs/pretrained.md's example configs run under ``tools/test.py`` as
-written, for NTU60, NTU120 and K400.
+"""docs/user_guides/pretrained.md's example configs run under ``tools/test.py``.
+
+They run as written, for NTU60, NTU120 and K400.
 
 Each ``my_configs/*.py`` block of the page is written next to a copy of
 ``configs/`` (so its ``../configs/...`` bases resolve as in the
