@@ -470,7 +470,10 @@ def _raw_sample(args: argparse.Namespace, rng: np.random.Generator) -> Dict:
 
 
 def _pipeline(args: argparse.Namespace, stream: str, prenorm: str) -> Compose:
-    """ACLNet's NTU training recipe (docs/transforms.md) for a stream."""
+    """ACLNet's NTU training recipe for a stream.
+
+    See docs/advanced_guides/transforms.md.
+    """
     return Compose([
         TRANSFORMS.build(t) for t in (
             dict(type=prenorm, align_spine=False),

@@ -19,9 +19,10 @@ before weighting::
 
 Weights searched on validation predictions (dumps of the same checkpoints
 on the carved validation split: ``tools/test.py CONFIG CKPT --dump
-j_val.pkl --cfg-options test_dataloader.dataset.type=CarvedSplitPoseDataset
-test_dataloader.dataset.carve=val test_dataloader.dataset.split=xsub_train
-test_dataloader.dataset.group_by=ntu_performer``, see docs/benchmarks.md),
+j_val.pkl --cfg-options test_dataloader.dataset.carve=val
+test_dataloader.dataset.split=xsub_train
+test_dataloader.dataset.group_by=ntu_performer``, see
+docs/advanced_guides/benchmark.md),
 then applied to the test predictions; the test predictions are never used
 for the choice::
 

@@ -8,7 +8,7 @@
 # SLURM_LOCALID, SLURM_NODELIST) through `--launcher slurm`. A job told to
 # stop (SIGTERM, or `SRUN_ARGS="--signal=USR1@120"`) saves an iteration
 # checkpoint and exits with 75: requeue it and pass `--resume` (see
-# docs/cluster.md). Set PYTHON to choose the interpreter (default: .venv's),
+# docs/user_guides/cluster.md). Set PYTHON to choose the interpreter (default: .venv's),
 # SRUN to replace `srun` (e.g. by a wrapper).
 
 set -euo pipefail

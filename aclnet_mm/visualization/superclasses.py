@@ -179,7 +179,8 @@ def plot_confusion_statistics(
     """
     from aclnet_mm.utils.checkpoint_loading import load_checkpoint_file
 
-    # The package's loading policy (docs/reliability.md, trust boundary).
+    # The package's loading policy (docs/advanced_guides/reliability.md,
+    # trust boundary).
     ckpt = load_checkpoint_file(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     if key not in state:

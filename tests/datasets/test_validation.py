@@ -14,6 +14,7 @@ from aclnet_mm.datasets import (DatasetValidationError, SkeletonPoseDataset,
                                 validate_pickle)
 from aclnet_mm.datasets.transforms import GenSkeletonStreams
 from aclnet_mm.datasets.validation import PROBLEM_KINDS
+from aclnet_mm.datasets.validation.plausibility import PLAUSIBILITY_KINDS
 
 
 def _good(name, label=0, frames=4, persons=1):
@@ -805,9 +806,11 @@ def test_validated_dataset_names_file_sample_field(tmp_path):
 def test_docs_list_every_kind():
     """The user docs list the catalogue as it is, with its size."""
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    with open(osp.join(root, 'docs', 'data_preparation.md')) as f:
+    with open(osp.join(root, 'docs', 'user_guides',
+                       'data_preparation.md')) as f:
         text = f.read()
-    assert [k for k in PROBLEM_KINDS if f'`{k}`' not in text] == []
+    kinds = {**PROBLEM_KINDS, **PLAUSIBILITY_KINDS}
+    assert [k for k in kinds if f'`{k}`' not in text] == []
     assert f'The {len(PROBLEM_KINDS)} kinds' in text
 
 

@@ -2,8 +2,8 @@
 """A new recording with its own skeleton, from arrays to a trained model.
 
 What a user with their own motion capture does, following
-docs/custom_dataset.md: pybullet's DeepMimic humanoid clips (15 joints,
-3D, a layout none of MMAction2's) are turned into a ``PoseDataset``
+docs/user_guides/custom_dataset.md: pybullet's DeepMimic humanoid clips
+(15 joints, 3D, a layout none of MMAction2's) are turned into a ``PoseDataset``
 pickle by plain code, the layout is written into the config as a dict
 (joint names, parents, flip pairs by name) with no Python module and no
 ``register_layout``, the validator checks the pickle against the config

@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""The checkpoint trust boundary (docs/reliability.md).
+"""The checkpoint trust boundary (docs/advanced_guides/reliability.md).
 
 A ``.pth`` whose unpickling would run code is refused on every route a
 user loads a checkpoint by, and nothing in it runs: MMEngine's own

@@ -3,7 +3,7 @@
 # joint stream, training augmentation: rotation + part drop. The recipe of
 # every stream of this data set: the other streams inherit this file and
 # change ``stream``. Reference (ACLNet README, 10-clip test, checkpoint
-# picked on the test split): 96.04 top-1. See docs/benchmarks.md.
+# picked on the test split): 96.04 top-1. See docs/advanced_guides/benchmark.md.
 # Inherits: _base_/models/aclnet_aclgcn.py, _base_/datasets/pku_mmd_xsub_3d.py,
 # _base_/schedules/sgd_nesterov_cosine_150e.py, _base_/default_runtime.py,
 # _base_/aclnet_hooks.py; states the authors' ACLNet values for this

@@ -5,7 +5,7 @@
 # features; centring on joint 1 (the neck) and a queue of 200 keys (the
 # authors' SBU size, below the 303 training clips) as the authors.
 # Changed from the authors' recipe, which on this data learns a worse
-# encoder than a random one (docs/ascal.md): a shear of 1.0 turns a 2D pose
+# encoder than a random one (docs/advanced_guides/ascal.md): a shear of 1.0 turns a 2D pose
 # into another pose, so it is 0.3 here, with an in-plane rotation of at
 # most 20 degrees and Gaussian noise (sd 0.02) besides Reverse; InfoNCE on
 # L2-normalised encodings with tau = 0.1 (MoCo's form) instead of raw dot

@@ -6,7 +6,7 @@
 # LSTM plus a fresh nn.Linear (PyTorch's default initialisation, not the
 # linear probe's N(0, 0.01)) trained end to end on first-150-frames +
 # centring, SGD lr 0.01 with Nesterov momentum 0.9, no weight decay, batch
-# 32, 35 epochs, lr x0.5 at 15 and 30. Differences (docs/ascal.md): the
+# 32, 35 epochs, lr x0.5 at 15 and 30. Differences (docs/advanced_guides/ascal.md): the
 # checkpoint is chosen on the carved validation slice (the last 5 % of each
 # class; the authors keep the best training accuracy), and there is no
 # second stage that retrains the classifier on 100 % of the labels, so the

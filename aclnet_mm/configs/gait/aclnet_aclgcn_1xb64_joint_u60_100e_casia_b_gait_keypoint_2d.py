@@ -1,6 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # ACLNet for CASIA-B gait recognition on GaitGraph's HRNet COCO-17 2D poses
-# (docs/gait_reid.md). Classes are training subjects; the test-time output
+# (docs/advanced_guides/gait_reid.md). Classes are training subjects; the test-time output
 # is the L2-normalised pooled feature, compared across the 50 test subjects
 # by GaitRank1Metric (NM #1-4 gallery, NM/BG/CL probes, identical views
 # excluded).

@@ -1,6 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # ACLNet for skeleton person re-ID on CASIA-B (Rao et al.'s 14-joint 3D
-# tracklets, f = 40; docs/gait_reid.md). Classes are training subjects;
+# tracklets, f = 40; docs/advanced_guides/gait_reid.md). Classes are training subjects;
 # the test-time output is the L2-normalised pooled feature, scored by
 # ReIDMetric: rank-1/5/10 and mAP for N-N, B-B, C-C, C-N and B-N, each
 # probe's own entry excluded in the single-condition settings.

@@ -19,8 +19,9 @@ class FastPreNormalize3D(PreNormalize3D):
     a person is all (close to) zero are found with one ``np.isclose`` over
     the whole array instead of one call per frame, which made
     ``PreNormalize3D`` the slowest step of an NTU training pipeline (about
-    30 ms of a 35 ms sample for 150 frames; docs/benchmark.md). The
-    centring and the two rotations are MMAction2's arithmetic.
+    30 ms of a 35 ms sample for 150 frames;
+    docs/advanced_guides/benchmark.md). The centring and the two rotations
+    are MMAction2's arithmetic.
 
     Differences, on inputs where MMAction2 fails: with
     ``align_center=False`` MMAction2 fails on an undefined body centre; here

@@ -52,7 +52,7 @@ def _layout_hint(num_joints: int) -> str:
                 'yours as a dict (joint_names, parents, flip_pairs) in the '
                 'config, or in a .json / .yaml file given as the layout '
                 '(validator: --layout my_layout.json); see '
-                'docs/custom_dataset.md')
+                'docs/user_guides/custom_dataset.md')
     return f'layouts with {num_joints} joints: {", ".join(names)}'
 
 

@@ -15,9 +15,9 @@ ACLNet's standard fusions (reference ``tools/ensemble.py``) are in
 :data:`FUSION_PRESETS`. Several training seeds of one stream are averaged
 into one stream first (:func:`average_streams`). Weights can also be
 searched (:func:`search_fusion_weights`): do it on predictions on a
-held-out *validation* split (e.g. ``CarvedSplitPoseDataset``) and apply the
-result to the test predictions; searching on the test split would report
-an optimistic number.
+held-out *validation* split (e.g. ``SkeletonPoseDataset(carve='val')``)
+and apply the result to the test predictions; searching on the test split
+would report an optimistic number.
 """
 import itertools
 from dataclasses import dataclass

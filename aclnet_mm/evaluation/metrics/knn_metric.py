@@ -46,7 +46,7 @@ class KNNAccuracy(BaseMetric):
     references, typically the training split) and the queries (typically a
     validation split). A sample belongs to the bank when its metainfo field
     ``bank_key`` is true (set it with
-    :class:`~aclnet_mm.datasets.ClassFractionPoseDataset`'s ``extra_info``
+    :class:`~aclnet_mm.datasets.SkeletonPoseDataset`'s ``extra_info``
     and add the key to ``PackActionInputs``'s ``meta_keys``). Each query is
     classified by :func:`knn_predict` against the bank.
 

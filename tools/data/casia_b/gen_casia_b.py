@@ -30,7 +30,7 @@ Examples::
         --out-file data/skeleton/casia_b_reid_3d.pkl
 
 Splits, the short-sequence policy and the validation subjects are
-described in ``docs/gait_reid.md``.
+described in ``docs/advanced_guides/gait_reid.md``.
 """
 import argparse
 import csv

@@ -35,7 +35,7 @@ Example::
 The official lists of samples with missing skeletons (302 for NTU RGB+D
 60, 535 for 120) ship with aclnet-mm and are skipped unless
 ``--ignored-sample-path`` names another list. See
-``docs/data_preparation.md``.
+``docs/user_guides/data_preparation.md``.
 """
 import argparse
 import os

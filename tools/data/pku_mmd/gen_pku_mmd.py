@@ -31,7 +31,7 @@ Example, with the folders of the official download::
         --out-file data/skeleton/pku_mmd_3d.pkl
 
 The split files come with the data set (``Split/``); they are not
-redistributed with aclnet-mm. See ``docs/data_preparation.md``.
+redistributed with aclnet-mm. See ``docs/user_guides/data_preparation.md``.
 """
 import argparse
 import os

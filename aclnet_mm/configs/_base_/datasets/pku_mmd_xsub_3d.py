@@ -1,6 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # PKU-MMD (phase 1), cross-subject, 3D skeletons (pku_mmd_3d.pkl, see
-# docs/data_preparation.md): 51 classes, 25 joints. The NTU60 X-Sub recipe
+# docs/user_guides/data_preparation.md): 51 classes, 25 joints. The NTU60 X-Sub recipe
 # with 50-frame clips, rotation + part drop for every stream, and the
 # validation split carved from 'xsub_train' by whole recordings; 'xsub_val'
 # (the official test part) is only used by the test loop.

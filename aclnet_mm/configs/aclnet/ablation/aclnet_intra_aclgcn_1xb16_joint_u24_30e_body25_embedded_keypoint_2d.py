@@ -1,5 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-# Ablation on the embedded data (tools/ablation.py, docs/ablation.md):
+# Ablation on the embedded data (tools/ablation.py, docs/advanced_guides/ablation.md):
 # CE + the intra-class margin loss only. Without the inter-class loss there
 # are no superclasses and no temperatures, so ACLNet's hooks go too.
 # Everything else is the demo's ACLNet config, which this file inherits
