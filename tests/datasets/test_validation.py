@@ -904,7 +904,8 @@ train_dataloader = dict(
 def test_class_typed_config(tmp_path):
     """A pure-Python config, whose types are classes, read with plain
     ``Config.fromfile``: the head's default 25 nodes and the 25-joint
-    samples are both checked against the model's COCO layout (17 joints)."""
+    samples are both checked against the model's COCO layout (17 joints);
+    the classes without a training sample are named too."""
     path = tmp_path / 'd.pkl'
     mmengine.dump(
         dict(split=dict(train=['a']), annotations=[_good('a')]), str(path))
@@ -914,7 +915,8 @@ def test_class_typed_config(tmp_path):
     fields = {p.field: p.kind for r in reports for p in r.problems}
     assert fields == {
         'model.cls_head.num_nodes': 'layout_mismatch',
-        'keypoint': 'layout_mismatch'
+        'keypoint': 'layout_mismatch',
+        'split.train': 'empty_class'
     }
 
 
