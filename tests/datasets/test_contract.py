@@ -85,7 +85,7 @@ def test_every_transform_of_ours_and_of_our_configs_has_one():
     for path in glob.glob(osp.join(root, '**', '*.py'), recursive=True):
         with open(path) as f:
             # Class-typed configs: ``type=GenSkeFeat`` (an imported class).
-            used.update(re.findall(r"type=(\w+)", f.read()))
+            used.update(re.findall(r'type=(\w+)', f.read()))
     used = {name for name in used if TRANSFORMS.get(name) is not None}
     assert {'GenSkeFeat', 'FormatGCNInput', 'SkeletonTwoView'} <= used
     assert [
