@@ -164,16 +164,49 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+_CONFIG_LOCK = threading.Lock()
+
+
+def _read_config(path: str) -> Config:
+    """``Config.fromfile``, one thread at a time: MMEngine's reading of a
+    class-typed config swaps import machinery of the whole process."""
+    with _CONFIG_LOCK:
+        return Config.fromfile(path)
+
+
 def _hook_options(config: str, superclass_start: Optional[int]) -> list:
     """``--cfg-options`` setting the superclass hook's start epoch."""
     if superclass_start is None:
         return []
-    hooks = Config.fromfile(config).get('custom_hooks') or []
+    hooks = _read_config(config).get('custom_hooks') or []
     return [
         f'custom_hooks.{index}.start_epoch={superclass_start}'
         for index, hook in enumerate(hooks)
         if is_config_of(hook, SuperclassRefreshHook, HOOKS)
     ]
+
+
+def _stable(value: object) -> object:
+    """The config as plain data that is the same in every process.
+
+    A class-typed config holds its types as lazy imports on the first read
+    and as classes once they are imported; both become the type's name
+    (the registries' key), whose ``repr`` would carry a memory address.
+    """
+    if isinstance(value, dict):
+        return {
+            str(k): (v.rsplit('.', 1)[-1]
+                     if k == 'type' and isinstance(v, str) else _stable(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    name = getattr(value, '__name__', None)
+    if name is not None:
+        return name
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value).rsplit('.', 1)[-1]
 
 
 def run_settings(
@@ -198,8 +231,8 @@ def run_settings(
     Returns:
         dict: JSON-serialisable settings.
     """
-    resolved = json.dumps(
-        Config.fromfile(config).to_dict(), sort_keys=True, default=repr)
+    cfg = _read_config(config)
+    resolved = json.dumps(_stable(cfg.to_dict()), sort_keys=True)
     return dict(
         config=config,
         config_sha256=hashlib.sha256(resolved.encode()).hexdigest(),
@@ -599,7 +632,7 @@ def class_names_of(config: str, options: Sequence[str] = ()) -> Optional[list]:
     Returns:
         list[str], optional: The names in label order.
     """
-    cfg = Config.fromfile(config)
+    cfg = _read_config(config)
     cfg.merge_from_dict(dict(option.split('=', 1) for option in options))
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
     while 'dataset' in dataset:  # wrappers such as RepeatDataset

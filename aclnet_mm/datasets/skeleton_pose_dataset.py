@@ -180,7 +180,7 @@ class SkeletonPoseDataset(SampleNamingMixin, PoseDataset):
 
     # ------------------------------------------------------------ loading
     def _read(self) -> object:
-        data, problems = read_annotations(self.ann_file)
+        data, problems = read_annotations(self.ann_file, raise_unsafe=True)
         if problems:
             raise DatasetValidationError(
                 ValidationReport(self.ann_file, problems))

@@ -17,7 +17,7 @@ import numpy as np
 
 from aclnet_mm.structures import get_layout, list_layouts
 from aclnet_mm.utils.progress import progress_bar
-from aclnet_mm.utils.safe_pickle import load_pickle
+from aclnet_mm.utils.safe_pickle import UnsafePickleError, load_pickle
 from ..class_names import load_class_names
 from .plausibility import check_class_coverage, check_sample_plausibility
 from .problems import Problem, ValidationReport
@@ -702,12 +702,16 @@ def _check_skeleton_file(sample: dict, index: int, sid: str, prefix: str,
                         dim)
 
 
-def read_annotations(path: str) -> Tuple[Any, List[Problem]]:
+def read_annotations(path: str,
+                     raise_unsafe: bool = False) -> Tuple[Any, List[Problem]]:
     """Load a ``PoseDataset`` annotation file, as the datasets and the
     validator both read it.
 
     Args:
         path (str): The ``.pkl`` file.
+        raise_unsafe (bool): Raise the restricted unpickler's refusal
+            (:class:`UnsafePickleError`) instead of reporting it as a
+            problem: the datasets stop on it, the validator reports it.
 
     Returns:
         tuple: The loaded object (None when the file is absent or cannot
@@ -728,6 +732,8 @@ def read_annotations(path: str) -> Tuple[Any, List[Problem]]:
         # the file, the global and the opt-in), never run.
         data = load_pickle(path)
     except Exception as err:  # noqa: BLE001 - any unpickling failure
+        if raise_unsafe and isinstance(err, UnsafePickleError):
+            raise  # names the file, the global and the opt-in
         problems.append(
             Problem('not_pickle', f'cannot be unpickled: '
                     f'{type(err).__name__}: {err}', path))
