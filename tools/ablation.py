@@ -53,7 +53,9 @@ from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
 from aclnet_mm.utils.config_types import is_config_of
-from aclnet_mm.utils.logged_run import deterministic_env, run_logged
+from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
+                                        check_pinned_isa, deterministic_env,
+                                        run_logged)
 
 __all__ = [
     'EMBEDDED_VARIANTS', 'parse_args', 'run_settings', 'run_one', 'summarise',
@@ -135,6 +137,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=int,
         default=1,
         help='torch threads of each run, fixed here for reproducibility')
+    parser.add_argument(
+        '--isa',
+        default=DEFAULT_ISA,
+        choices=sorted(PINNED_ISA_ENV),
+        help='instruction set the kernel libraries (ATen, oneDNN, MKL) of '
+        'each run are held to, fixed here for reproducibility across '
+        f'machines (default: {DEFAULT_ISA})')
     parser.add_argument(
         '--work-dir',
         default=osp.join('work_dirs', 'ablation'),
@@ -276,7 +285,8 @@ def run_one(name: str,
             epochs: Optional[int] = None,
             threads: int = 1,
             cfg_options: Sequence[str] = (),
-            superclass_start: Optional[int] = None) -> dict:
+            superclass_start: Optional[int] = None,
+            isa: str = DEFAULT_ISA) -> dict:
     """Train one (variant, seed), test its last checkpoint, keep the result.
 
     Args:
@@ -289,6 +299,8 @@ def run_one(name: str,
         cfg_options (Sequence[str]): Extra ``key=value`` overrides.
         superclass_start (int, optional): Override of the start epoch of
             the config's ``SuperclassRefreshHook`` (if it has one).
+        isa (str): Instruction set of the processes' kernel libraries
+            (:data:`~aclnet_mm.utils.logged_run.PINNED_ISA_ENV`).
 
     Returns:
         dict: The content of the run's ``result.json``.
@@ -305,7 +317,7 @@ def run_one(name: str,
     if osp.exists(result_file):
         with open(result_file) as file:
             return json.load(file)
-    env = deterministic_env(threads)
+    env = deterministic_env(threads, isa)
     options = list(cfg_options)
     if epochs is not None:
         options += [
@@ -614,6 +626,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     names = [name for name, _ in args.variants]
     configs = dict(args.variants)
+    check_pinned_isa(deterministic_env(args.threads, args.isa), args.isa)
     for name, config in args.variants:
         if not osp.exists(config):
             raise SystemExit(f'config of variant {name!r} not found: '
@@ -650,7 +663,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     print(
         f'{total} runs ({len(names)} variants x {len(args.seeds)} seeds), '
         f'{len(done)} already done, {args.jobs} at once with '
-        f'{args.threads} thread(s) each; logs in {args.work_dir}',
+        f'{args.threads} thread(s) each, kernels: {args.isa}; logs in '
+        f'{args.work_dir}',
         flush=True)
     lock = threading.Lock()
     start = time.time()
@@ -658,7 +672,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     def work(name: str, seed: int) -> dict:
         return run_one(name, configs[name], seed, args.work_dir, args.epochs,
-                       args.threads, args.cfg_options, args.superclass_start)
+                       args.threads, args.cfg_options, args.superclass_start,
+                       args.isa)
 
     errors = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
