@@ -26,7 +26,8 @@ end it writes to ``--work-dir``:
 * ``seeds.png``: the test top-1 of every seed of every variant.
 
 Run it as ``python tools/ablation.py`` (the six variants of
-docs/ablation.md on the embedded data) or with ``--variants NAME=CONFIG``.
+docs/advanced_guides/ablation.md on the embedded data) or with
+``--variants NAME=CONFIG``.
 """
 import argparse
 import csv
