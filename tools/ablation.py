@@ -53,6 +53,7 @@ from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.config_types import is_config_of
 from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
                                         check_pinned_isa, deterministic_env,
@@ -722,4 +723,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/ablation.py'):
+        main()

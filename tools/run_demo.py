@@ -38,6 +38,7 @@ from typing import Dict, List, Optional, Sequence
 from aclnet_mm.evaluation.functional import (load_stream_scores,
                                              mean_class_accuracy,
                                              top_k_accuracy)
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
                                         check_pinned_isa, deterministic_env,
                                         run_logged)
@@ -332,4 +333,6 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/run_demo.py'):
+        main()
