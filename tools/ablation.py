@@ -86,6 +86,11 @@ _RESULT = 'result.json'
 _SETTINGS = 'settings.json'
 _TRAIN_DONE = 'train.done'
 _SUPERCLASSES = 'superclasses_latest.json'
+# Config.fromfile of a class-typed config is not thread-safe (it imports
+# and patches modules): two runs reading configs at once in the pool got
+# another resolved content, hence another hash, and a resumed ablation
+# refused its own runs.
+_CONFIG_LOCK = threading.Lock()
 
 
 def _variant(text: str) -> Tuple[str, str]:
@@ -178,7 +183,8 @@ def _hook_options(config: str, superclass_start: Optional[int]) -> list:
     """``--cfg-options`` setting the superclass hook's start epoch."""
     if superclass_start is None:
         return []
-    hooks = Config.fromfile(config).get('custom_hooks') or []
+    with _CONFIG_LOCK:
+        hooks = Config.fromfile(config).get('custom_hooks') or []
     return [
         f'custom_hooks.{index}.start_epoch={superclass_start}'
         for index, hook in enumerate(hooks)
@@ -208,8 +214,9 @@ def run_settings(
     Returns:
         dict: JSON-serialisable settings.
     """
-    resolved = json.dumps(
-        Config.fromfile(config).to_dict(), sort_keys=True, default=repr)
+    with _CONFIG_LOCK:
+        resolved = json.dumps(
+            Config.fromfile(config).to_dict(), sort_keys=True, default=repr)
     return dict(
         config=config,
         config_sha256=hashlib.sha256(resolved.encode()).hexdigest(),
