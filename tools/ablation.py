@@ -192,12 +192,12 @@ def _hook_options(config: str, superclass_start: Optional[int]) -> list:
     ]
 
 
-def run_settings(
-    config: str,
-    epochs: Optional[int] = None,
-    superclass_start: Optional[int] = None,
-    cfg_options: Sequence[str] = ()
-) -> dict:
+def run_settings(config: str,
+                 epochs: Optional[int] = None,
+                 superclass_start: Optional[int] = None,
+                 cfg_options: Sequence[str] = (),
+                 isa: str = DEFAULT_ISA,
+                 threads: int = 1) -> dict:
     """What decides a run besides its seed, as recorded in its directory.
 
     The config's resolved content is hashed (its ``_base_`` files
@@ -210,6 +210,9 @@ def run_settings(
         superclass_start (int, optional): Override of the superclass hook's
             start epoch.
         cfg_options (Sequence[str]): Extra ``key=value`` overrides.
+        isa (str): Instruction set of the kernels; like the thread count,
+            it changes the figures, so runs made with others are not mixed.
+        threads (int): Torch threads of the processes.
 
     Returns:
         dict: JSON-serialisable settings.
@@ -222,7 +225,9 @@ def run_settings(
         config_sha256=hashlib.sha256(resolved.encode()).hexdigest(),
         epochs=epochs,
         superclass_start=superclass_start,
-        cfg_options=list(cfg_options))
+        cfg_options=list(cfg_options),
+        isa=isa,
+        threads=threads)
 
 
 def _check_or_record_settings(run_dir: str, settings: dict) -> None:
@@ -321,7 +326,9 @@ def run_one(name: str,
     run_dir = osp.join(work_dir, name, f'seed_{seed}')
     os.makedirs(run_dir, exist_ok=True)
     _check_or_record_settings(
-        run_dir, run_settings(config, epochs, superclass_start, cfg_options))
+        run_dir,
+        run_settings(config, epochs, superclass_start, cfg_options, isa,
+                     threads))
     result_file = osp.join(run_dir, _RESULT)
     if osp.exists(result_file):
         with open(result_file) as file:
@@ -657,7 +664,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     settings = {
         name:
         run_settings(configs[name], args.epochs, args.superclass_start,
-                     args.cfg_options)
+                     args.cfg_options, args.isa, args.threads)
         for name in names
     }
     for name, seed in jobs:

@@ -45,7 +45,8 @@ from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
 
 __all__ = [
     'DEMO_RUNS', 'ABLATION_DOC', 'ABLATION_MARKER', 'parse_args',
-    'ensure_embedded_data', 'format_superclasses', 'ablation_summary', 'main'
+    'ensure_embedded_data', 'format_superclasses', 'format_results',
+    'ablation_summary', 'main'
 ]
 
 _CONFIG_DIR = osp.join('configs', 'aclnet')
@@ -202,6 +203,30 @@ def format_superclasses(json_file: str) -> List[str]:
     return lines
 
 
+def format_results(results: Dict[str, dict], kernels: str,
+                   threads: int) -> List[str]:
+    """The demo's result block: a header with the pinned setting, then one
+    line of test metrics per run.
+
+    Args:
+        results (dict): Test metrics per run name.
+        kernels (str): The kernels' instruction set, e.g. ``'avx2'``.
+        threads (int): Threads of each run.
+
+    Returns:
+        list[str]: Printable lines.
+    """
+    lines = [
+        '== test split of the embedded set (last checkpoint; '
+        f'kernels: {kernels}, threads: {threads}) ==',
+        f'{"run":<8} {"top1":>7} {"top5":>7} {"mean1":>7}'
+    ]
+    for name, metrics in results.items():
+        lines.append(f'{name:<8} {metrics["top1"]:7.4f} '
+                     f'{metrics["top5"]:7.4f} {metrics["mean_class"]:7.4f}')
+    return lines
+
+
 def _pct(value: float) -> str:
     return f'{value:.2f}'
 
@@ -310,12 +335,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         raise errors[0]
     results = {name: results[name] for name, _ in runs}
 
-    print('\n== test split of the embedded set (last checkpoint; '
-          f'kernels: {kernels}, threads: {args.threads}) ==')
-    print(f'{"run":<8} {"top1":>7} {"top5":>7} {"mean1":>7}')
-    for name, metrics in results.items():
-        print(f'{name:<8} {metrics["top1"]:7.4f} {metrics["top5"]:7.4f} '
-              f'{metrics["mean_class"]:7.4f}')
+    print('\n' + '\n'.join(format_results(results, kernels, args.threads)))
     superclass_file = osp.join(args.work_dir, 'aclnet',
                                'superclasses_latest.json')
     if osp.exists(superclass_file):

@@ -110,3 +110,13 @@ def test_missing_or_broken_ablation_block_is_one_line(tmp_path):
     broken.write_text(f'<!-- {ABLATION_MARKER}\n{{"seeds": 10}}\n-->\n')
     lines = ablation_summary(str(broken))
     assert len(lines) == 1 and 'is malformed (KeyError' in lines[0]
+
+
+def test_result_header_names_the_pinned_setting():
+    lines = _demo.format_results(
+        dict(ce=dict(top1=0.9259, top5=1.0, mean_class=0.93)), 'avx2', 1)
+    assert lines == [
+        '== test split of the embedded set (last checkpoint; kernels: avx2, '
+        'threads: 1) ==', 'run         top1    top5   mean1',
+        'ce        0.9259  1.0000  0.9300'
+    ]
