@@ -124,9 +124,9 @@ def check_pinned_isa(env: Dict[str, str], isa: str) -> str:
     if not probe.get(isa, False):
         raise SystemExit(
             f'this CPU has no {isa.upper()} instructions, so the kernels '
-            f'cannot be held to {isa!r} (the setting of the published '
-            "figures); pass --isa default to run with the CPU's own (the "
-            'figures will differ from the published ones)')
+            f'cannot be held to {isa!r}; pass --isa default to let each '
+            'library pick by CPU (the figures may then differ from the '
+            f'published ones, made with --isa {DEFAULT_ISA})')
     if probe['capability'] != _CAPABILITY[isa]:
         raise SystemExit(
             f'ATEN_CPU_CAPABILITY={env.get("ATEN_CPU_CAPABILITY")} did not '
