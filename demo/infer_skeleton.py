@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 
 from aclnet_mm.apis import (InferenceResult, inference_skeleton,
                             inference_skeleton_streams, init_recognizer)
+from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'main']
 
@@ -121,4 +122,6 @@ def main(argv: Optional[Sequence[str]] = None) -> InferenceResult:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('demo/infer_skeleton.py'):
+        main()

@@ -103,7 +103,8 @@ default_hooks = dict(
     sync_buffers=dict(type='SyncBuffersHook'),
     preemption=dict(type='PreemptionHook'),
     non_finite_loss=dict(type='NonFiniteLossHook', mode='raise'),
-    resume_schedule=dict(type='ResumeScheduleHook', mode='rebuild'))
+    resume_schedule=dict(type='ResumeScheduleHook', mode='rebuild'),
+    cpu_threads=dict(type='CpuThreadsHook', num_threads='auto'))
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

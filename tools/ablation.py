@@ -53,8 +53,11 @@ from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.config_types import is_config_of
-from aclnet_mm.utils.logged_run import deterministic_env, run_logged
+from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
+                                        check_pinned_isa, deterministic_env,
+                                        run_logged)
 
 __all__ = [
     'EMBEDDED_VARIANTS', 'parse_args', 'run_settings', 'run_one', 'summarise',
@@ -83,6 +86,11 @@ _RESULT = 'result.json'
 _SETTINGS = 'settings.json'
 _TRAIN_DONE = 'train.done'
 _SUPERCLASSES = 'superclasses_latest.json'
+# Config.fromfile of a class-typed config is not thread-safe (it imports
+# and patches modules): two runs reading configs at once in the pool got
+# another resolved content, hence another hash, and a resumed ablation
+# refused its own runs.
+_CONFIG_LOCK = threading.Lock()
 
 
 def _variant(text: str) -> Tuple[str, str]:
@@ -137,6 +145,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=1,
         help='torch threads of each run, fixed here for reproducibility')
     parser.add_argument(
+        '--isa',
+        default=DEFAULT_ISA,
+        choices=sorted(PINNED_ISA_ENV),
+        help='instruction set the kernel libraries (ATen, oneDNN, MKL) of '
+        'each run are held to, fixed here for reproducibility across '
+        f'machines (default: {DEFAULT_ISA})')
+    parser.add_argument(
         '--work-dir',
         default=osp.join('work_dirs', 'ablation'),
         help='runs go to WORK_DIR/NAME/seed_S; the table next to them')
@@ -164,21 +179,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-_CONFIG_LOCK = threading.Lock()
-
-
-def _read_config(path: str) -> Config:
-    """``Config.fromfile``, one thread at a time: MMEngine's reading of a
-    class-typed config swaps import machinery of the whole process."""
-    with _CONFIG_LOCK:
-        return Config.fromfile(path)
-
-
 def _hook_options(config: str, superclass_start: Optional[int]) -> list:
     """``--cfg-options`` setting the superclass hook's start epoch."""
     if superclass_start is None:
         return []
-    hooks = _read_config(config).get('custom_hooks') or []
+    with _CONFIG_LOCK:
+        hooks = Config.fromfile(config).get('custom_hooks') or []
     return [
         f'custom_hooks.{index}.start_epoch={superclass_start}'
         for index, hook in enumerate(hooks)
@@ -186,35 +192,12 @@ def _hook_options(config: str, superclass_start: Optional[int]) -> list:
     ]
 
 
-def _stable(value: object) -> object:
-    """The config as plain data that is the same in every process.
-
-    A class-typed config holds its types as lazy imports on the first read
-    and as classes once they are imported; both become the type's name
-    (the registries' key), whose ``repr`` would carry a memory address.
-    """
-    if isinstance(value, dict):
-        return {
-            str(k): (v.rsplit('.', 1)[-1]
-                     if k == 'type' and isinstance(v, str) else _stable(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [_stable(v) for v in value]
-    name = getattr(value, '__name__', None)
-    if name is not None:
-        return name
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value).rsplit('.', 1)[-1]
-
-
-def run_settings(
-    config: str,
-    epochs: Optional[int] = None,
-    superclass_start: Optional[int] = None,
-    cfg_options: Sequence[str] = ()
-) -> dict:
+def run_settings(config: str,
+                 epochs: Optional[int] = None,
+                 superclass_start: Optional[int] = None,
+                 cfg_options: Sequence[str] = (),
+                 isa: str = DEFAULT_ISA,
+                 threads: int = 1) -> dict:
     """What decides a run besides its seed, as recorded in its directory.
 
     The config's resolved content is hashed (its ``_base_`` files
@@ -227,18 +210,24 @@ def run_settings(
         superclass_start (int, optional): Override of the superclass hook's
             start epoch.
         cfg_options (Sequence[str]): Extra ``key=value`` overrides.
+        isa (str): Instruction set of the kernels; like the thread count,
+            it changes the figures, so runs made with others are not mixed.
+        threads (int): Torch threads of the processes.
 
     Returns:
         dict: JSON-serialisable settings.
     """
-    cfg = _read_config(config)
-    resolved = json.dumps(_stable(cfg.to_dict()), sort_keys=True)
+    with _CONFIG_LOCK:
+        resolved = json.dumps(
+            Config.fromfile(config).to_dict(), sort_keys=True, default=repr)
     return dict(
         config=config,
         config_sha256=hashlib.sha256(resolved.encode()).hexdigest(),
         epochs=epochs,
         superclass_start=superclass_start,
-        cfg_options=list(cfg_options))
+        cfg_options=list(cfg_options),
+        isa=isa,
+        threads=threads)
 
 
 def _check_or_record_settings(run_dir: str, settings: dict) -> None:
@@ -310,7 +299,8 @@ def run_one(name: str,
             epochs: Optional[int] = None,
             threads: int = 1,
             cfg_options: Sequence[str] = (),
-            superclass_start: Optional[int] = None) -> dict:
+            superclass_start: Optional[int] = None,
+            isa: str = DEFAULT_ISA) -> dict:
     """Train one (variant, seed), test its last checkpoint, keep the result.
 
     Args:
@@ -323,6 +313,8 @@ def run_one(name: str,
         cfg_options (Sequence[str]): Extra ``key=value`` overrides.
         superclass_start (int, optional): Override of the start epoch of
             the config's ``SuperclassRefreshHook`` (if it has one).
+        isa (str): Instruction set of the processes' kernel libraries
+            (:data:`~aclnet_mm.utils.logged_run.PINNED_ISA_ENV`).
 
     Returns:
         dict: The content of the run's ``result.json``.
@@ -334,12 +326,14 @@ def run_one(name: str,
     run_dir = osp.join(work_dir, name, f'seed_{seed}')
     os.makedirs(run_dir, exist_ok=True)
     _check_or_record_settings(
-        run_dir, run_settings(config, epochs, superclass_start, cfg_options))
+        run_dir,
+        run_settings(config, epochs, superclass_start, cfg_options, isa,
+                     threads))
     result_file = osp.join(run_dir, _RESULT)
     if osp.exists(result_file):
         with open(result_file) as file:
             return json.load(file)
-    env = deterministic_env(threads)
+    env = deterministic_env(threads, isa)
     options = list(cfg_options)
     if epochs is not None:
         options += [
@@ -632,7 +626,7 @@ def class_names_of(config: str, options: Sequence[str] = ()) -> Optional[list]:
     Returns:
         list[str], optional: The names in label order.
     """
-    cfg = _read_config(config)
+    cfg = Config.fromfile(config)
     cfg.merge_from_dict(dict(option.split('=', 1) for option in options))
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
     while 'dataset' in dataset:  # wrappers such as RepeatDataset
@@ -648,6 +642,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     names = [name for name, _ in args.variants]
     configs = dict(args.variants)
+    check_pinned_isa(deterministic_env(args.threads, args.isa), args.isa)
     for name, config in args.variants:
         if not osp.exists(config):
             raise SystemExit(f'config of variant {name!r} not found: '
@@ -669,7 +664,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     settings = {
         name:
         run_settings(configs[name], args.epochs, args.superclass_start,
-                     args.cfg_options)
+                     args.cfg_options, args.isa, args.threads)
         for name in names
     }
     for name, seed in jobs:
@@ -684,7 +679,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     print(
         f'{total} runs ({len(names)} variants x {len(args.seeds)} seeds), '
         f'{len(done)} already done, {args.jobs} at once with '
-        f'{args.threads} thread(s) each; logs in {args.work_dir}',
+        f'{args.threads} thread(s) each, kernels: {args.isa}; logs in '
+        f'{args.work_dir}',
         flush=True)
     lock = threading.Lock()
     start = time.time()
@@ -692,7 +688,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     def work(name: str, seed: int) -> dict:
         return run_one(name, configs[name], seed, args.work_dir, args.epochs,
-                       args.threads, args.cfg_options, args.superclass_start)
+                       args.threads, args.cfg_options, args.superclass_start,
+                       args.isa)
 
     errors = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -740,4 +737,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/ablation.py'):
+        main()

@@ -68,6 +68,7 @@ from aclnet_mm.models.backbones.aclgcn_from_weights import infer_model_cfg
 from aclnet_mm.utils.checkpoint_loading import (UnsafeCheckpointError,
                                                 load_checkpoint_file,
                                                 unsafe_load_allowed)
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.version import __version__
 
 __all__ = [
@@ -488,4 +489,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/convert_checkpoint.py'):
+        sys.exit(main())

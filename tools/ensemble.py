@@ -38,6 +38,7 @@ from aclnet_mm.evaluation.functional import (FUSION_PRESETS, StreamScores,
                                              average_streams, fusion_report,
                                              load_stream_scores,
                                              search_fusion_weights, softmax)
+from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'format_report', 'main']
 
@@ -232,4 +233,6 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/ensemble.py'):
+        main()

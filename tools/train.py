@@ -25,6 +25,7 @@ from aclnet_mm.engine.runner import (build_runner, quiet_other_ranks,
                                      set_local_rank, set_work_dir,
                                      setup_cpu_distributed)
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'merge_args', 'main']
 
@@ -168,4 +169,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/train.py'):
+        main()

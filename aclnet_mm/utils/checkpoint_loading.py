@@ -54,9 +54,9 @@ from mmengine.runner import checkpoint as mmengine_checkpoint
 from .atomic_checkpoint import checkpoint_problem
 
 __all__ = [
-    'UNSAFE_LOAD_ENV', 'UnsafeCheckpointError', 'plain_data_globals',
-    'unsafe_load_allowed', 'refusal_reason', 'cached_download_path',
-    'local_checkpoint_path', 'load_checkpoint_file'
+    'UNSAFE_LOAD_ENV', 'UnsafeCheckpointError', 'CheckpointReadError',
+    'plain_data_globals', 'unsafe_load_allowed', 'refusal_reason',
+    'cached_download_path', 'local_checkpoint_path', 'load_checkpoint_file'
 ]
 
 #: Set to ``1`` to allow full unpickling of checkpoints (runs their code).
@@ -66,6 +66,10 @@ UNSAFE_LOAD_ENV = 'ACLNET_MM_ALLOW_UNSAFE_LOAD'
 UNSAFE_LOAD_FLAG = '--unsafe-load'
 
 _HTTP = ('http://', 'https://')
+
+
+class CheckpointReadError(RuntimeError):
+    """A checkpoint file that is damaged or not a PyTorch checkpoint."""
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -354,10 +358,15 @@ def _load_local(filename: str, name: str, map_location: Optional[Any],
         raise FileNotFoundError(f'{name} can not be found.')
     problem = checkpoint_problem(filename)
     if problem is not None:
-        raise RuntimeError(f'{name} is not a readable PyTorch checkpoint:'
-                           f' it {problem}')
+        raise CheckpointReadError(
+            f'{name} is not a readable PyTorch checkpoint: it {problem}')
     try:
-        with _scoped_safe_globals(extra_safe_globals):
+        with _scoped_safe_globals(extra_safe_globals), \
+                warnings.catch_warnings():
+            # torch's note on a pickle protocol other than its own would
+            # stand above our refusal of a plain pickle, which says more.
+            warnings.filterwarnings(
+                'ignore', message='Detected pickle protocol')
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:

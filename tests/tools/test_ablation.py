@@ -149,8 +149,9 @@ def test_ablation_smoke_two_variants_two_seeds(embedded, tmp_path, capsys):
             in log
         if row['variant'] == 'ce+inter':
             # --superclass-start reached the hook (the config says 6).
+            # (class-typed configs dump the type's import path)
             assert re.search(
-                r"start_epoch=1,\s+type='[\w.]*SuperclassRefreshHook'", log)
+                r"start_epoch=1,\s*type='[\w.]*SuperclassRefreshHook'", log)
         with open(osp.join(run_dir, 'settings.json')) as file:
             settings = json.load(file)
         assert (settings['epochs'], settings['superclass_start']) == (1, 1)
@@ -201,6 +202,10 @@ def test_run_settings_follow_the_resolved_config(tmp_path):
     first = run_settings(str(child), epochs=10)
     assert first == run_settings(str(child), epochs=10)
     assert first != run_settings(str(child), epochs=30)
+    # Kernels and threads change the figures too.
+    assert first['isa'] == 'avx2' and first['threads'] == 1
+    assert first != run_settings(str(child), epochs=10, isa='default')
+    assert first != run_settings(str(child), epochs=10, threads=2)
     # An edit of a _base_ file changes the hash of the config using it.
     base.write_text('model = dict(width=32)\n')
     assert (run_settings(str(child), epochs=10)['config_sha256']

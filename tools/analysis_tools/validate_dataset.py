@@ -20,6 +20,7 @@ from typing import List, Optional, Sequence
 
 from aclnet_mm.datasets.validation import (ValidationReport, validate_config,
                                            validate_pickle)
+from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'run', 'main']
 
@@ -104,4 +105,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/analysis_tools/validate_dataset.py'):
+        sys.exit(main())

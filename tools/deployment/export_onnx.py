@@ -31,6 +31,7 @@ from aclnet_mm.apis import init_recognizer
 from aclnet_mm.datasets.contract import pipeline_expectations
 from aclnet_mm.datasets.validation import default_in_channels
 from aclnet_mm.structures import get_layout
+from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = [
     'SkeletonClassifier', 'build_classifier', 'export_onnx', 'export_shape',
@@ -253,4 +254,6 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/deployment/export_onnx.py'):
+        main()

@@ -26,6 +26,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from aclnet_mm.apis import inference_skeleton, init_recognizer
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.safe_pickle import load_pickle
 from aclnet_mm.visualization import (plot_confusion_from_dump,
                                      plot_confusion_statistics,
@@ -163,4 +164,6 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/visualize/make_readme_figures.py'):
+        main()

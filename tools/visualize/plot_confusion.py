@@ -11,6 +11,7 @@ Example::
 """
 import argparse
 
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.visualization import (plot_confusion_from_dump,
                                      plot_confusion_statistics)
 
@@ -41,4 +42,6 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/visualize/plot_confusion.py'):
+        main()

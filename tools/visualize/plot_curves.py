@@ -8,6 +8,7 @@ Example::
 """
 import argparse
 
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.visualization import DEFAULT_CURVES, plot_training_curves
 
 
@@ -23,4 +24,6 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/visualize/plot_curves.py'):
+        main()

@@ -14,6 +14,7 @@ import os.path as osp
 
 from mmengine.utils import track_iter_progress
 
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.visualization import (plot_superclass_graph,
                                      plot_superclass_matrix)
 
@@ -36,4 +37,6 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/visualize/plot_superclasses.py'):
+        main()

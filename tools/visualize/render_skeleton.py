@@ -12,7 +12,10 @@ Example::
 """
 import argparse
 
+import numpy as np
+
 from aclnet_mm.apis import load_skeleton
+from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.safe_pickle import load_pickle
 from aclnet_mm.visualization import plot_skeleton_strip, render_skeleton_gif
 
@@ -57,6 +60,14 @@ def main() -> None:
     dim = args.dim or (3 if args.layout == 'nturgb+d' else 2)
     if kp.shape[-1] > dim:
         kp, score = kp[..., :dim], kp[..., dim]
+    bad = ~np.isfinite(kp)
+    if bad.any():  # matplotlib would fail on the axis limits
+        raise ValueError(
+            f'{args.source}: the keypoints have {int(bad.sum())} NaN/inf '
+            f'value(s), the first at index '
+            f'{tuple(int(i) for i in np.argwhere(bad)[0])} of shape '
+            f'{kp.shape}; fill or drop missing joints (e.g. zeros with '
+            'score 0)')
     invert = not args.no_invert_y
     if args.out.endswith('.gif'):
         render_skeleton_gif(
@@ -75,4 +86,6 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    # Bad input: one line naming the problem, not a traceback.
+    with one_line_errors('tools/visualize/render_skeleton.py'):
+        main()

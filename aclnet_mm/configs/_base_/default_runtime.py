@@ -1,7 +1,8 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 # Runtime shared by every aclnet-mm config: MMAction2's default runtime plus
 # the checked runner, atomic checkpoints, pre-emption, the stop on a
-# non-finite loss and the schedule check on resume. Inherits nothing.
+# non-finite loss, the schedule check on resume and the CPU thread count.
+# Inherits nothing.
 #
 # `runner_type` is a class: resolving it imports aclnet_mm (module
 # registration) before the Runner builds anything, whichever entry point
@@ -13,8 +14,9 @@ from mmengine.hooks import (CheckpointHook, DistSamplerSeedHook, IterTimerHook,
 from mmengine.runner import LogProcessor
 from mmengine.visualization import LocalVisBackend
 
-from aclnet_mm.engine import (NonFiniteLossHook, PreemptionHook,
-                              ResumeScheduleHook, SafeCheckpointRunner)
+from aclnet_mm.engine import (CpuThreadsHook, NonFiniteLossHook,
+                              PreemptionHook, ResumeScheduleHook,
+                              SafeCheckpointRunner)
 
 default_scope = 'mmaction'
 
@@ -43,7 +45,11 @@ default_hooks = dict(
     non_finite_loss=dict(type=NonFiniteLossHook, mode='raise'),
     # Resuming with a changed schedule (e.g. more epochs) rebuilds it
     # instead of silently keeping the checkpoint's; a no-op otherwise.
-    resume_schedule=dict(type=ResumeScheduleHook, mode='rebuild'))
+    resume_schedule=dict(type=ResumeScheduleHook, mode='rebuild'),
+    # CPU runs: torch's intra-op threads = usable cores // processes on the
+    # machine - dataloader workers (at least 1), unless OMP_NUM_THREADS is
+    # set; GPU runs only log it.
+    cpu_threads=dict(type=CpuThreadsHook, num_threads='auto'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -1,4 +1,5 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
+from .cpu_threads_hook import CpuThreadsHook, auto_cpu_threads
 from .momentum_encoder_hook import MomentumEncoderHook
 from .non_finite_loss_hook import NonFiniteLossHook
 from .plain_message_hub_hook import PlainMessageHubHook
@@ -16,5 +17,5 @@ __all__ = [
     'MomentumEncoderHook', 'QueueWarmupHook', 'NonFiniteLossHook',
     'PlainMessageHubHook', 'PreemptionHook', 'REQUEUE_EXIT_CODE',
     'ResumeScheduleHook', 'ResolveAutoSettingsHook', 'auto_settings',
-    'TestAfterTrainHook'
+    'TestAfterTrainHook', 'CpuThreadsHook', 'auto_cpu_threads'
 ]
