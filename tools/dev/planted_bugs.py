@@ -84,8 +84,8 @@ PLANTS = [
          'tests/datasets/transforms/test_pyskl_sampling_train_draws.py'
      ]),
     ('class-fraction start rounded up (drops a sample)',
-     'aclnet_mm/datasets/subsets.py',
-     'start = math.floor(low * count)', 'start = math.ceil(low * count)', [
+     'aclnet_mm/datasets/subsets.py', 'start = math.floor(low * count)',
+     'start = math.ceil(low * count)', [
          'tests/datasets/test_subsets.py',
          'tests/datasets/test_class_fraction_cover.py'
      ]),
