@@ -2,5 +2,8 @@
 from .aclgcn import ACLGCN
 from .ctrgcn import CTRGCN
 from .lstm import SkeletonRNN
+from .protogcn import ProtoGCN, PrototypeReconstruction
 
-__all__ = ['ACLGCN', 'CTRGCN', 'SkeletonRNN']
+__all__ = [
+    'ACLGCN', 'CTRGCN', 'SkeletonRNN', 'ProtoGCN', 'PrototypeReconstruction'
+]

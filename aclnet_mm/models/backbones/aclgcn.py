@@ -323,6 +323,18 @@ class ACLGCN(BaseModule):
             shape ``(N, M, C_out, T', V)``; with ``with_topology`` also the
             topology of shape ``(N, V * V)``.
         """
+        return run_blocks(self.gcn, self.normalize_input(x), x.size(0),
+                          self.with_topology)
+
+    def normalize_input(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply ``data_bn`` and fold the persons into the batch.
+
+        Args:
+            x (torch.Tensor): Skeletons of shape ``(N, M, T, V, C)``.
+
+        Returns:
+            torch.Tensor: Shape ``(N * M, C, T, V)``.
+        """
         N, M, T, V, C = x.size()
         x = x.permute(0, 1, 3, 4, 2).contiguous()
         if self.data_bn_type == 'MVC':
@@ -330,6 +342,4 @@ class ACLGCN(BaseModule):
         else:
             x = self.data_bn(x.view(N * M, V * C, T))
         x = x.view(N, M, V, C, T).permute(0, 1, 3, 4, 2).contiguous()
-        x = x.view(N * M, C, T, V)
-
-        return run_blocks(self.gcn, x, N, self.with_topology)
+        return x.view(N * M, C, T, V)
