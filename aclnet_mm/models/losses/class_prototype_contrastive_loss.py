@@ -53,7 +53,9 @@ class ClassPrototypeContrastiveLoss(BaseModule):
     gathered with their gradient), so every rank computes the same
     prototypes, bit for bit, as one process would on the concatenated
     batch, and the per-rank losses averaged by DDP give the single-process
-    gradient. No step reads a value back to the host.
+    gradient. No step reads a value back to the host. Under bf16 / fp16
+    autocast only the projection runs in low precision; the rest is computed
+    in the memory's dtype (float32).
 
     ``faithful=True`` keeps the reference's behaviour: the prototypes
     start as ``N(0, 1)`` noise, drawn from the global generator before the
@@ -144,9 +146,16 @@ class ClassPrototypeContrastiveLoss(BaseModule):
         Returns:
             Tensor: The 0-d loss.
         """
-        feats = self.cl_fc(feats)
-        labels = labels.reshape(-1).long()
-        mask = self.correct_mask(labels, logits).to(feats.dtype)
+        feats = self.cl_fc(feats).to(self.prototypes.dtype)
+        logits = logits.detach().to(self.prototypes.dtype)
+        # Only the projection runs in bf16 / fp16 under autocast: the means,
+        # the memory and the cosines stay in the memory's float32.
+        with torch.autocast(device_type=feats.device.type, enabled=False):
+            return self._forward(feats, labels.reshape(-1).long(), logits)
+
+    def _forward(self, feats: Tensor, labels: Tensor,
+                 logits: Tensor) -> Tensor:
+        mask = self.correct_mask(labels, logits)
         # Global batch: ranks gather each other's projected features (with
         # gradient, so the prototype path back-propagates to every rank)
         # and masks, in rank order.
@@ -163,7 +172,7 @@ class ClassPrototypeContrastiveLoss(BaseModule):
         # 1 for unobserved classes: they keep their prototype. Written as
         # the reference's ``old * w + (1 - w) * mean`` for identical bits.
         keep = torch.where(observed, keep, torch.ones_like(keep))
-        old = self.prototypes.detach().clone().to(feats.dtype)
+        old = self.prototypes.detach().clone()
         prototypes = old * keep + (1 - keep) * batch_mean
         with torch.no_grad():
             self.prototypes.copy_(prototypes.detach())

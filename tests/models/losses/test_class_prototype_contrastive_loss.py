@@ -180,6 +180,24 @@ def test_registered_and_validated():
         ClassPrototypeContrastiveLoss(3, momentum=1.5)
 
 
+def test_float32_after_projection_under_bf16_autocast():
+    torch.manual_seed(0)
+    loss_fn = ClassPrototypeContrastiveLoss(
+        NUM_CLASSES, IN_CHANNELS, proj_channels=PROJ)
+    twin = copy.deepcopy(loss_fn)
+    x, labels, logits = (
+        t.float() if t.is_floating_point() else t
+        for t in make_batch(torch.Generator(), 8))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = loss_fn(x, labels, logits)
+        z = twin.cl_fc(x)
+    assert z.dtype == torch.bfloat16 and value.dtype == torch.float32
+    expected = twin._forward(z.float(), labels, logits)
+    torch.testing.assert_close(value, expected, rtol=0, atol=0)
+    assert loss_fn.prototypes.dtype == torch.float32
+    assert torch.equal(loss_fn.prototypes, twin.prototypes)
+
+
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs a CUDA device')
 def test_cuda_step_is_sync_free():
