@@ -248,10 +248,19 @@ def _dist_worker(rank, world_size, port, out_dir):
     torch.distributed.init_process_group(
         'gloo', rank=rank, world_size=world_size)
     try:
-        results = {
-            faithful: _run(build(faithful), rank, world_size)
-            for faithful in (True, False)
-        }
+        from mmengine.dist import all_reduce_params
+        results = {}
+        for faithful in (True, False):
+            loss_fn = build(faithful)
+            records = _run(loss_fn, rank, world_size)
+            # SyncBuffersHook's all-reduce at the end of every epoch must
+            # leave the (already identical) buffers as they are.
+            before = {k: v.clone() for k, v in loss_fn.named_buffers()}
+            all_reduce_params(loss_fn.buffers(), op='mean')
+            for name, value in loss_fn.named_buffers():
+                assert value.dtype == before[name].dtype, name
+                assert torch.equal(value, before[name]), name
+            results[faithful] = records
         torch.save(results, os.path.join(out_dir, f'rank{rank}.pth'))
     finally:
         torch.distributed.destroy_process_group()
