@@ -238,3 +238,36 @@ def test_resume_is_bit_exact(faithful):
     torch.set_rng_state(rng)
     assert not torch.equal(
         _train(lost, lost_optim, batches[2:])[0], continued[0])
+
+
+def test_default_widths_have_the_reference_shapes():
+    # The authors' ProtoGCN at their configs' settings: ACLGCN's keys plus
+    # post / bn (384 channels) and the reconstruction's two matrices; the
+    # head's classifier and the loss projection (625 -> 256).
+    model = ProtoGCN(graph_cfg=dict(layout='nturgb+d'), num_prototype=400)
+    trunk = ACLGCN(graph_cfg=dict(layout='nturgb+d'))
+    extra = {
+        k: tuple(v.shape)
+        for k, v in model.state_dict().items() if k not in trunk.state_dict()
+    }
+    assert extra == {
+        'post.weight': (384, 384, 1, 1),
+        'post.bias': (384, ),
+        'bn.weight': (384, ),
+        'bn.bias': (384, ),
+        'bn.running_mean': (384, ),
+        'bn.running_var': (384, ),
+        'bn.num_batches_tracked': (),
+        'prn.query_matrix.weight': (400, 384),
+        'prn.memory_matrix.weight': (384, 400),
+    }
+    head = ProtoGCNHead(60, 384)
+    shapes = {k: tuple(v.shape) for k, v in head.state_dict().items()}
+    assert shapes == {
+        'fc.weight': (60, 384),
+        'fc.bias': (60, ),
+        'loss_proto.prototypes': (256, 60),
+        'loss_proto.observed': (60, ),
+        'loss_proto.cl_fc.weight': (256, 625),
+        'loss_proto.cl_fc.bias': (256, ),
+    }
