@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 
 from aclnet_mm.apis import (InferenceResult, inference_skeleton,
                             inference_skeleton_streams, init_recognizer)
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'main']
 

@@ -47,13 +47,13 @@ import numpy as np
 from mmaction.registry import HOOKS
 from mmengine.config import Config
 
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.datasets import load_class_names
 from aclnet_mm.engine.hooks import SuperclassRefreshHook
 from aclnet_mm.evaluation.functional import (bootstrap_ci, load_stream_scores,
                                              mean_class_accuracy,
                                              minimum_detectable_difference,
                                              paired_comparison, top_k_accuracy)
-from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.config_types import is_config_of
 from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
                                         check_pinned_isa, deterministic_env,

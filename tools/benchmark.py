@@ -49,7 +49,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from torch.utils.flop_counter import FlopCounterMode
 
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.utils.host_read_counter import HostReadCounter
 from aclnet_mm.utils.progress import progress_bar
 

@@ -63,12 +63,12 @@ import torch
 import torch.nn as nn
 
 import aclnet_mm  # noqa: F401  (registration)
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.models.backbones.aclgcn import map_reference_key
 from aclnet_mm.models.backbones.aclgcn_from_weights import infer_model_cfg
 from aclnet_mm.utils.checkpoint_loading import (UnsafeCheckpointError,
                                                 load_checkpoint_file,
                                                 unsafe_load_allowed)
-from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.version import __version__
 
 __all__ = [

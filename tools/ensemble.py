@@ -34,11 +34,11 @@ import argparse
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.evaluation.functional import (FUSION_PRESETS, StreamScores,
                                              average_streams, fusion_report,
                                              load_stream_scores,
                                              search_fusion_weights, softmax)
-from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'format_report', 'main']
 

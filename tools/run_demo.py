@@ -35,10 +35,10 @@ import threading
 import time
 from typing import Dict, List, Optional, Sequence
 
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.evaluation.functional import (load_stream_scores,
                                              mean_class_accuracy,
                                              top_k_accuracy)
-from aclnet_mm.utils.cli_errors import one_line_errors
 from aclnet_mm.utils.logged_run import (DEFAULT_ISA, PINNED_ISA_ENV,
                                         check_pinned_isa, deterministic_env,
                                         run_logged)

@@ -13,13 +13,13 @@ from typing import Optional, Sequence
 
 from mmengine.config import Config, ConfigDict, DictAction
 
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
 from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
 from aclnet_mm.engine.runner import (build_runner, quiet_other_ranks,
                                      set_local_rank, set_work_dir,
                                      setup_cpu_distributed)
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
-from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'merge_args', 'add_dump_metric', 'main']
 

@@ -19,13 +19,13 @@ from mmaction.registry import OPTIM_WRAPPERS
 from mmengine.config import Config, DictAction
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.datasets.sample_naming import naming_dead_workers
 from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
 from aclnet_mm.engine.runner import (build_runner, quiet_other_ranks,
                                      set_local_rank, set_work_dir,
                                      setup_cpu_distributed)
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
-from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'merge_args', 'main']
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 from tool_scripts import REPO_ROOT
 
-from aclnet_mm.utils.cli_errors import one_line_errors, user_error_message
+from aclnet_mm.apis.cli_errors import one_line_errors, user_error_message
 
 
 class _Payload:

@@ -18,9 +18,9 @@ import argparse
 import sys
 from typing import List, Optional, Sequence
 
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.datasets.validation import (ValidationReport, validate_config,
                                            validate_pickle)
-from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = ['parse_args', 'run', 'main']
 

@@ -28,10 +28,10 @@ from mmengine.config import Config
 from torch import Tensor, nn
 
 from aclnet_mm.apis import init_recognizer
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.datasets.contract import pipeline_expectations
 from aclnet_mm.datasets.validation import default_in_channels
 from aclnet_mm.structures import get_layout
-from aclnet_mm.utils.cli_errors import one_line_errors
 
 __all__ = [
     'SkeletonClassifier', 'build_classifier', 'export_onnx', 'export_shape',

@@ -26,7 +26,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from aclnet_mm.apis import inference_skeleton, init_recognizer
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.utils.safe_pickle import load_pickle
 from aclnet_mm.visualization import (plot_confusion_from_dump,
                                      plot_confusion_statistics,

@@ -11,7 +11,7 @@ Example::
 """
 import argparse
 
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.visualization import (plot_confusion_from_dump,
                                      plot_confusion_statistics)
 

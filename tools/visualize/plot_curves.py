@@ -8,7 +8,7 @@ Example::
 """
 import argparse
 
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.visualization import DEFAULT_CURVES, plot_training_curves
 
 

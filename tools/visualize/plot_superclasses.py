@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmengine.utils import track_iter_progress
 
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.visualization import (plot_superclass_graph,
                                      plot_superclass_matrix)
 

@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 
 from aclnet_mm.apis import load_skeleton
-from aclnet_mm.utils.cli_errors import one_line_errors
+from aclnet_mm.apis.cli_errors import one_line_errors
 from aclnet_mm.utils.safe_pickle import load_pickle
 from aclnet_mm.visualization import plot_skeleton_strip, render_skeleton_gif
 

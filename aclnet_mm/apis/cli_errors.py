@@ -14,6 +14,11 @@ import os
 import os.path as osp
 from typing import Iterator, Optional, Tuple, Type
 
+from aclnet_mm.datasets import DatasetValidationError, SampleLoadError
+from aclnet_mm.utils.checkpoint_loading import (CheckpointReadError,
+                                                UnsafeCheckpointError)
+from aclnet_mm.utils.safe_pickle import UnsafePickleError
+
 __all__ = ['one_line_errors', 'user_error_message']
 
 # Where our own checks live: a ValueError raised there is an input check;
@@ -28,12 +33,6 @@ _OUR_DIRS = tuple(
 
 def _always_ours() -> Tuple[Type[BaseException], ...]:
     """Error types that always mean bad input, wherever raised."""
-    # Imported here: aclnet_mm.datasets imports this package.
-    from aclnet_mm.datasets.sample_naming import SampleLoadError
-    from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
-    from aclnet_mm.utils.checkpoint_loading import (CheckpointReadError,
-                                                    UnsafeCheckpointError)
-    from aclnet_mm.utils.safe_pickle import UnsafePickleError
     return (UnsafePickleError, UnsafeCheckpointError, CheckpointReadError,
             DatasetValidationError, SampleLoadError, FileNotFoundError,
             IsADirectoryError, NotADirectoryError, PermissionError)
