@@ -102,7 +102,7 @@ class GenSkeletonStreams(BaseTransform):
 
     Args:
         layout (str | dict | SkeletonLayout): A registered layout name or a
-            layout dict (see :func:`aclnet_mm.models.utils.get_layout`).
+            layout dict (see :func:`aclnet_mm.structures.get_layout`).
             Defaults to ``'nturgb+d'``.
         feats (Sequence[str]): Streams to build, among ``'j'``, ``'b'``,
             ``'k'``, ``'jm'``, ``'bm'``, ``'km'``. Defaults to ``('j', )``.
