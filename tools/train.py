@@ -26,6 +26,7 @@ from aclnet_mm.engine.runner import (build_runner, quiet_other_ranks,
                                      set_local_rank, set_work_dir,
                                      setup_cpu_distributed)
 from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.utils.config_types import resolve_type
 
 __all__ = ['parse_args', 'merge_args', 'main']
 
@@ -112,8 +113,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         # A registered name (text config) or the class (lazy-import config).
         given = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        wrapper_type = OPTIM_WRAPPERS.get(given) if isinstance(given,
-                                                               str) else given
+        wrapper_type = resolve_type(given, OPTIM_WRAPPERS)
         if wrapper_type not in (OptimWrapper, AmpOptimWrapper):
             raise ValueError('--amp only works with OptimWrapper, not '
                              f'{given}')

@@ -23,10 +23,12 @@ from typing import Any, Dict, List
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model.weight_init import PretrainedInit
+from mmengine.registry import WEIGHT_INITIALIZERS
 from mmengine.runner.checkpoint import (_load_checkpoint_to_model,
                                         load_state_dict)
 
 from .checkpoint_loading import UnsafeCheckpointError, load_checkpoint_file
+from .config_types import is_config_of
 
 __all__ = [
     'TakenPretrainedInit', 'is_pretrained_init', 'take_pretrained_init_cfgs',
@@ -56,12 +58,7 @@ def is_pretrained_init(cfg: Any) -> bool:
     """Whether an ``init_cfg`` entry builds MMEngine's ``PretrainedInit``
     (``'Pretrained'``, a scoped ``'mmengine.Pretrained'`` or the class, as
     lazy-import configs give it)."""
-    if not isinstance(cfg, dict):
-        return False
-    kind = cfg.get('type')
-    if isinstance(kind, str):
-        return kind.rsplit('.', 1)[-1] == 'Pretrained'
-    return isinstance(kind, type) and issubclass(kind, PretrainedInit)
+    return is_config_of(cfg, PretrainedInit, WEIGHT_INITIALIZERS)
 
 
 def take_pretrained_init_cfgs(model: nn.Module) -> List[TakenPretrainedInit]:
