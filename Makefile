@@ -17,7 +17,7 @@ LINT_PATHS := aclnet_mm tools tests configs demo setup.py
 help:
 	@echo "make demo   - install into $(VENV) and run the main job on the embedded data"
 	@echo "make test   - install into $(VENV), run the linters and the tests"
-	@echo "make ablation - 6 loss variants x 5 seeds on the embedded data (docs/advanced_guides/ablation.md)"
+	@echo "make ablation - 7 variants (CE, ACLNet, ProtoGCN) x 5 seeds on the embedded data (docs/advanced_guides/ablation.md)"
 	@echo "make lint   - linters only; make format - apply isort and yapf"
 
 $(PY):

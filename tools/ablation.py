@@ -25,7 +25,7 @@ end it writes to ``--work-dir``:
   classes that sit in a superclass;
 * ``seeds.png``: the test top-1 of every seed of every variant.
 
-Run it as ``python tools/ablation.py`` (the six variants of
+Run it as ``python tools/ablation.py`` (the seven variants of
 docs/advanced_guides/ablation.md on the embedded data) or with
 ``--variants NAME=CONFIG``.
 """
@@ -79,6 +79,8 @@ EMBEDDED_VARIANTS = (
      osp.join(_ABLATION_DIR, f'aclnet_clean_aclgcn_1xb16_{_EMBEDDED}')),
     ('aclnet-lintemp',
      osp.join(_ABLATION_DIR, f'aclnet_lintemp_aclgcn_1xb16_{_EMBEDDED}')),
+    ('protogcn', osp.join('configs', 'protogcn',
+                          f'protogcn_1xb16_{_EMBEDDED}')),
 )
 ANN_FILE = osp.join('data', 'embedded', 'body25_2d.pkl')
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
@@ -112,7 +114,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=list(EMBEDDED_VARIANTS),
         metavar='NAME=CONFIG',
         help='the variants; the first is the baseline unless --baseline '
-        'says otherwise (default: the six embedded-data variants)')
+        'says otherwise (default: the seven embedded-data variants)')
     parser.add_argument(
         '--baseline', help='name of the baseline variant (default: first)')
     parser.add_argument(
