@@ -1,5 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Time ACLNet's training step, its auxiliary losses and its data pipeline.
+"""Time ACLNet's and ProtoGCN's training steps, the losses and the data
+pipeline.
 
 Examples::
 
@@ -16,6 +17,10 @@ steps (CUDA-synchronised on GPU):
   with the cross-entropy head only;
 - ``aclnet_step``: the same with :class:`ACLNetHead`'s two contrastive
   losses fully active (superclasses built, queue full);
+- ``protogcn_step``: the same with :class:`ProtoGCN` (the ACLGCN trunk
+  plus the prototype reconstruction, 400 prototypes) and
+  :class:`ProtoGCNHead`'s class-prototype loss (``--backbone aclgcn``
+  only);
 - ``aux_losses``: the two losses alone (forward and backward) on
   precomputed features;
 - ``refresh``: a superclass rebuild from a confusion bank of ``C`` classes;
@@ -140,8 +145,32 @@ def _peak_mb(device: torch.device) -> float:
 
 
 def _build_model(args: argparse.Namespace, num_classes: int,
-                 aclnet: bool) -> torch.nn.Module:
-    """``RecognizerGCN`` with the CE-only or the full ACLNet head."""
+                 variant: str) -> torch.nn.Module:
+    """``RecognizerGCN`` for one step variant.
+
+    Args:
+        args (argparse.Namespace): The sizes.
+        num_classes (int): Number of classes.
+        variant (str): ``'ce'`` (the backbone with the cross-entropy head
+            only), ``'aclnet'`` (:class:`ACLNetHead` with both losses) or
+            ``'protogcn'`` (:class:`ProtoGCN` with :class:`ProtoGCNHead`,
+            the authors' joint-stream settings: 400 prototypes, weight 0.2).
+    """
+    if variant == 'protogcn':
+        backbone = dict(
+            type='ProtoGCN',
+            graph_cfg=dict(layout=args.layout),
+            base_channels=args.base_channels,
+            num_prototype=400)
+        head = dict(
+            type='ProtoGCNHead',
+            num_classes=num_classes,
+            in_channels=args.base_channels * 4,
+            num_nodes=args.num_joints,
+            loss_proto_weight=0.2)
+        return MODELS.build(
+            dict(type='RecognizerGCN', backbone=backbone, cls_head=head))
+    aclnet = variant == 'aclnet'
     if args.backbone == 'aclgcn':
         backbone = dict(
             type='ACLGCN',
@@ -322,22 +351,27 @@ def paired_overhead_pct(base_ms: Sequence[float],
 
 def bench_train_steps(args: argparse.Namespace,
                       device: torch.device) -> List[Dict]:
-    """(a) CE-only and (b) full ACLNet training steps, plus (f) inference.
+    """(a) CE-only, (b) full ACLNet and (g) ProtoGCN training steps, plus
+    (f) inference.
 
-    The two steps are timed alternately (see :func:`_interleaved_ms`);
-    peak memory is measured on separate steps.
+    The steps are timed in turn (see :func:`_interleaved_ms`); peak memory
+    is measured on separate steps. ProtoGCN's trunk is ACLGCN's, so (g) is
+    measured with ``--backbone aclgcn`` only.
     """
     rows = []
     for num_classes in args.num_classes:
         for batch_size in args.batch_sizes:
             row = dict(batch_size=batch_size, num_classes=num_classes)
             steps, models = {}, {}
-            for name, aclnet in (('ce', False), ('aclnet', True)):
+            variants = ['ce', 'aclnet']
+            if args.backbone == 'aclgcn':
+                variants.append('protogcn')
+            for name in variants:
                 torch.manual_seed(0)
                 generator = torch.Generator().manual_seed(0)
-                model = _build_model(args, num_classes, aclnet)
+                model = _build_model(args, num_classes, name)
                 model.train()
-                if aclnet:
+                if name == 'aclnet':
                     _activate(model.cls_head, generator)
                 model.to(device)
                 optimizer = torch.optim.SGD(
@@ -365,6 +399,12 @@ def bench_train_steps(args: argparse.Namespace,
                 row[f'{name}_tflops_per_s'] = (
                     row[f'{name}_flops'] / median / 1e9)
             row.update(paired_overhead_pct(times['ce'], times['aclnet']))
+            if 'protogcn' in times:
+                row.update({
+                    f'protogcn_{key}': value
+                    for key, value in paired_overhead_pct(
+                        times['ce'], times['protogcn']).items()
+                })
             row.update(
                 _bench_inference(models['aclnet'], inputs, args, device))
             rows.append(row)
@@ -540,7 +580,8 @@ def _machine(device: torch.device) -> Dict:
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line; sizes left unset get per-device defaults."""
-    parser = argparse.ArgumentParser(description='Benchmark ACLNet')
+    parser = argparse.ArgumentParser(
+        description='Benchmark ACLNet and ProtoGCN')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:i]')
     parser.add_argument(
         '--backbone', choices=('aclgcn', 'ctrgcn'), default='aclgcn')
@@ -676,6 +717,18 @@ def to_markdown(results: Dict) -> str:
               r[f'aclnet_{reads}'], r['aclnet_peak_mb'],
               r['infer_samples_per_s'], r['aclnet_compile'])
              for r in results['train']])
+        rows = [r for r in results['train'] if 'protogcn_step_ms' in r]
+        if rows:
+            lines += _table(
+                ('B', 'C', '(a) CE step ms', '(g) ProtoGCN step ms',
+                 '(g)/(a) - 1 % (paired median)', 'quartiles %', 'TFLOP/s (g)',
+                 f'{reads} (g)', 'peak MB (g)', 'compile'),
+                [(r['batch_size'], r['num_classes'], r['ce_step_ms'],
+                  r['protogcn_step_ms'], r['protogcn_overhead_pct'],
+                  f"{r['protogcn_overhead_pct_q1']:.1f} to "
+                  f"{r['protogcn_overhead_pct_q3']:.1f}",
+                  r['protogcn_tflops_per_s'], r[f'protogcn_{reads}'],
+                  r['protogcn_peak_mb'], r['protogcn_compile']) for r in rows])
     if 'aux_losses' in results:
         lines += _table(
             ('B', 'C', '(c) aux losses ms', 'host reads'),

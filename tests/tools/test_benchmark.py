@@ -35,7 +35,7 @@ def test_json_structure(tiny_run):
 
     (train, ) = results['train']
     assert (train['batch_size'], train['num_classes']) == (2, 12)
-    for name in ('ce', 'aclnet'):
+    for name in ('ce', 'aclnet', 'protogcn'):
         assert train[f'{name}_step_ms'] > 0
         assert train[f'{name}_flops'] > 0
         assert train[f'{name}_tflops_per_s'] == pytest.approx(
@@ -47,6 +47,12 @@ def test_json_structure(tiny_run):
     assert train['aclnet_host_reads'] == train['ce_host_reads']
     assert (train['overhead_pct_q1'] <= train['overhead_pct'] <=
             train['overhead_pct_q3'])
+    # ProtoGCN adds the reconstruction and its loss, and no host read.
+    assert train['protogcn_flops'] > train['ce_flops']
+    assert train['protogcn_host_reads'] == train['ce_host_reads']
+    assert (train['protogcn_overhead_pct_q1'] <=
+            train['protogcn_overhead_pct'] <=
+            train['protogcn_overhead_pct_q3'])
     assert train['infer_samples_per_s'] == pytest.approx(2e3 /
                                                          train['infer_ms'])
 
@@ -66,13 +72,15 @@ def test_markdown_tables(tiny_run):
     assert markdown.strip() == to_markdown(results).strip()
     assert markdown.strip() in stdout
     for header in ('(a) CE step ms', '(b) ACLNet step ms',
+                   '(g) ProtoGCN step ms', '(g)/(a) - 1 % (paired median)',
                    '(b)/(a) - 1 % (paired median)', 'quartiles %',
                    '(c) aux losses ms', '(d) refresh ms',
                    '(e) samples/s per worker', '(f) infer samples/s'):
         assert header in markdown
     rows = [line for line in markdown.splitlines() if line.startswith('|')]
-    # Four tables: header and rule each, then 1 + 1 + 2 + 3 rows.
-    assert len(rows) == 4 * 2 + 7
+    # Five tables (training steps, ProtoGCN's step, aux losses, refresh,
+    # pipeline): header and rule each, then 1 + 1 + 1 + 2 + 3 rows.
+    assert len(rows) == 5 * 2 + 8
     assert all(row.count('|') == rows[0].count('|') for row in rows[:3])
 
 
