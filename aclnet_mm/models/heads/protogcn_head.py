@@ -60,6 +60,19 @@ class ProtoGCNHead(GCNHead):
                  init_cfg: Union[Dict, List[Dict]] = dict(
                      type='Normal', std=0.01, override=dict(name='fc')),
                  **kwargs) -> None:
+        loss_proto = dict(loss_proto)
+        for key, value in (('num_classes', num_classes),
+                           ('in_channels', num_nodes * num_nodes)):
+            stated = loss_proto.setdefault(key, value)
+            if stated != value:
+                raise ValueError(
+                    f'loss_proto.{key}={stated} differs from the head '
+                    f'({value}); drop it from loss_proto')
+        loss_proto.setdefault('faithful', faithful)
+        # Built before ``fc``, as the reference builds its loss (memory
+        # draw, then projection) before its classifier: from the same
+        # generator state both draw the same initial memory and projection.
+        loss_proto = MODELS.build(loss_proto)
         super().__init__(
             num_classes,
             in_channels,
@@ -70,16 +83,7 @@ class ProtoGCNHead(GCNHead):
             **kwargs)
         self.num_nodes = num_nodes
         self.loss_proto_weight = loss_proto_weight
-        loss_proto = dict(loss_proto)
-        for key, value in (('num_classes', num_classes),
-                           ('in_channels', num_nodes * num_nodes)):
-            stated = loss_proto.setdefault(key, value)
-            if stated != value:
-                raise ValueError(
-                    f'loss_proto.{key}={stated} differs from the head '
-                    f'({value}); drop it from loss_proto')
-        loss_proto.setdefault('faithful', faithful)
-        self.loss_proto = MODELS.build(loss_proto)
+        self.loss_proto = loss_proto
 
     def forward(self, x: Union[Tensor, Tuple[Tensor, Tensor]],
                 **kwargs) -> Tensor:
