@@ -1,12 +1,12 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """The 36 ProtoGCN benchmark configs state the authors' recipe.
 
-The expected values are written here from the authors' configs
-(``configs/<benchmark>/<stream>.py`` of firework8/ProtoGCN), as an
-independent statement: per stream the number of prototypes and the loss
-weight, per benchmark and stream the training augmentations, and the data,
-model and schedule every config shares. Each stream config differs from its
-benchmark's joint config only in what the stream decides.
+The expected values are written here from the authors' configs (one per
+benchmark and stream in their repository), as an independent statement:
+per stream the number of prototypes and the loss weight, per benchmark and
+stream the training augmentations, and the data, model and schedule every
+config shares. Each stream config differs from its benchmark's joint
+config only in what the stream decides.
 """
 import glob
 import os.path as osp
