@@ -9,9 +9,9 @@ Fixed weights, one file per stream (the classic four-stream fusion)::
     python tools/ensemble.py --preds j.pkl b.pkl jm.pkl bm.pkl \\
         --weights 2 2 1 1
 
-ACLNet's presets (``2s``: j, b 1:1; ``4s``: j, b, jm, bm 2:2:1:1; ``6s``:
-j, b, k, jm, bm, km 2:2:2:1:1:1), with several seeds per stream averaged
-before weighting::
+The authors' presets, the same for ACLNet and ProtoGCN (``2s``: j, b 1:1;
+``4s``: j, b, jm, bm 2:2:1:1; ``6s``: j, b, k, jm, bm, km 2:2:2:1:1:1), with
+several seeds per stream averaged before weighting::
 
     python tools/ensemble.py --preset 4s \\
         --stream j j_seed0.pkl j_seed1.pkl --stream b b_seed0.pkl \\
@@ -79,7 +79,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--preset',
         choices=sorted(FUSION_PRESETS),
         default=None,
-        help='ACLNet fusion: 2s = j,b [1,1]; 4s = j,b,jm,bm [2,2,1,1]; '
+        help="the authors' fusion (ACLNet and ProtoGCN alike): 2s = j,b "
+        '[1,1]; 4s = j,b,jm,bm [2,2,1,1]; '
         '6s = j,b,k,jm,bm,km [2,2,2,1,1,1]')
     parser.add_argument(
         '--search',

@@ -1,8 +1,8 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 """The paper protocol (``_base_/paper_protocol.py`` and its recipe) turns
-every ACLNet benchmark config into the authors' protocol and changes
-nothing else: the whole training split, validation on the test split,
-PYSKL's test-time frames, the last and the best checkpoint tested."""
+every ACLNet and ProtoGCN benchmark config into the authors' protocol and
+changes nothing else: the whole training split, validation on the test
+split, PYSKL's test-time frames, the last and the best checkpoint tested."""
 import glob
 import os.path as osp
 
@@ -15,28 +15,36 @@ from mmengine.utils import get_installed_path
 from aclnet_mm.datasets import PysklUniformSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-ACLNET = osp.join(REPO, 'aclnet_mm', 'configs', 'aclnet')
-EXAMPLE = osp.join(
-    ACLNET, 'paper_protocol',
-    'aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_paper_protocol_'
-    'keypoint_3d.py')
+CONFIGS = osp.join(REPO, 'aclnet_mm', 'configs')
+# Per method: its benchmark configs' prefix and the NTU60 X-Sub joint
+# benchmark its paper-protocol example imports.
+METHODS = {
+    'aclnet':
+    ('aclnet_aclgcn_', 'aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub'),
+    'protogcn': ('protogcn_', 'protogcn_1xb16_joint_u100_150e_ntu60_xsub'),
+}
 BENCHMARKS = sorted(
-    osp.basename(path)[:-3]
-    for path in glob.glob(osp.join(ACLNET, 'aclnet_aclgcn_*.py'))
+    (method, osp.basename(path)[:-3])
+    for method, (prefix, _) in METHODS.items()
+    for path in glob.glob(osp.join(CONFIGS, method, f'{prefix}*.py'))
     if 'embedded' not in path)
 SAMPLERS = ('mmaction.datasets.UniformSampleFrames',
             'aclnet_mm.datasets.PysklUniformSample')
 
 
-def _recipe(benchmark: str) -> str:
-    """The example's lines, with its benchmark import swapped."""
-    with open(EXAMPLE) as f:
+def _example(method: str) -> str:
+    return osp.join(CONFIGS, method, 'paper_protocol',
+                    f'{METHODS[method][1]}_paper_protocol_keypoint_3d.py')
+
+
+def _recipe(method: str, benchmark: str) -> str:
+    """The method's example's lines, with its benchmark import swapped."""
+    with open(_example(method)) as f:
         text = f.read()
     text = text.replace('from ..._base_.paper_protocol import',
                         'from aclnet_mm.configs._base_.paper_protocol import')
-    return text.replace(
-        'from ..aclnet_aclgcn_1xb16_joint_u100_150e_ntu60_xsub_keypoint_3d '
-        'import', f'from aclnet_mm.configs.aclnet.{benchmark} import')
+    return text.replace(f'from ..{METHODS[method][1]}_keypoint_3d import',
+                        f'from aclnet_mm.configs.{method}.{benchmark} import')
 
 
 def _samplers(pipeline, kind):
@@ -48,17 +56,31 @@ def _without_samplers(pipeline):
 
 
 def test_every_benchmark_and_stream():
-    assert len(BENCHMARKS) == 48
+    methods = [method for method, _ in BENCHMARKS]
+    assert (methods.count('aclnet'), methods.count('protogcn')) == (48, 36)
+
+
+def test_examples_are_one_recipe():
+    """Both examples are the same lines but for comments and imports."""
+
+    def code(method):
+        with open(_example(method)) as f:
+            return [
+                line for line in f
+                if not line.startswith('#') and 'import' not in line
+            ]
+
+    assert code('protogcn') == code('aclnet')
 
 
 @pytest.mark.skipif(
     get_installed_path('aclnet_mm') != osp.join(REPO, 'aclnet_mm'),
     reason='aclnet_mm.configs resolves to another install: pip install -e .')
-@pytest.mark.parametrize('name', BENCHMARKS)
-def test_paper_protocol_resolved(name, tmp_path):
+@pytest.mark.parametrize('method, name', BENCHMARKS)
+def test_paper_protocol_resolved(method, name, tmp_path):
     child = tmp_path / 'paper.py'
-    child.write_text(_recipe(name))
-    ours = Config.fromfile(osp.join(ACLNET, f'{name}.py')).to_dict()
+    child.write_text(_recipe(method, name))
+    ours = Config.fromfile(osp.join(CONFIGS, method, f'{name}.py')).to_dict()
     paper = Config.fromfile(str(child)).to_dict()
     train_split = ours['train_dataloader']['dataset']['split']
     test_split = ours['test_dataloader']['dataset']['split']
@@ -103,8 +125,9 @@ def test_paper_protocol_resolved(name, tmp_path):
     assert test == dict(ours['test_dataloader']['dataset'], pipeline=None)
 
 
-def test_example_val_pipeline_runs():
-    cfg = Config.fromfile(EXAMPLE)
+@pytest.mark.parametrize('method', sorted(METHODS))
+def test_example_val_pipeline_runs(method):
+    cfg = Config.fromfile(_example(method))
     transforms = Compose(cfg.val_dataloader.dataset.pipeline).transforms
     rng = np.random.default_rng(0)
     out = dict(

@@ -1,15 +1,17 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-# The ACLNet paper's protocol, for any benchmark config of configs/aclnet/:
-# train on the whole training split, validate on the test split (checkpoint
-# picked there, as the authors do), test the last and the best checkpoint
-# after training, with PYSKL's test-time frame sampling (PysklUniformSample,
-# seed 255) for validation and test. Inherits nothing.
+# The ACLNet paper's protocol, for any benchmark config of configs/aclnet/
+# or configs/protogcn/ (the ProtoGCN authors train, validate and sample as
+# the ACLNet ones do): train on the whole training split, validate on the
+# test split (checkpoint picked there, as the authors do), test the last and
+# the best checkpoint after training, with PYSKL's test-time frame sampling
+# (PysklUniformSample, seed 255) for validation and test. Inherits nothing.
 #
 # Recipe (the same lines for every benchmark and stream; see
-# aclnet/paper_protocol/ for the NTU60 X-Sub joint example):
+# aclnet/paper_protocol/ and protogcn/paper_protocol/ for the NTU60 X-Sub
+# joint examples):
 #
 #   with read_base():
-#       from aclnet_mm.configs.aclnet.<benchmark config> import *
+#       from aclnet_mm.configs.<aclnet|protogcn>.<benchmark config> import *
 #       from aclnet_mm.configs._base_.paper_protocol import *
 #
 #   train_dataloader.dataset.update(carve=None)

@@ -3,12 +3,13 @@
 # narrowed trunk, data and budget as the CE baseline it inherits
 # (../aclnet/aclgcn_1xb16_joint_u24_30e_body25_embedded_keypoint_2d.py), so
 # CE, ACLNet and ProtoGCN compare under one recipe. Added: the prototype
-# reconstruction on the last block's topology (the authors' 400 prototypes
-# and dropout 0.1) and the class-prototype contrastive loss (the authors'
-# projection 256, temperature 0.125, momentum 0.9, threshold 0, weight 0.2,
-# as in every one of their configs). faithful=True: the authors' behaviour,
-# incl. the prototype memory's random start (see
-# docs/advanced_guides/protogcn_method.md).
+# reconstruction on the last block's topology and the class-prototype
+# contrastive loss, at the authors' values for a joint stream: 400
+# prototypes, loss weight 0.2 (their bone streams use 100 / 0.3, K-bone
+# streams 100 / 0.1: `proto_settings` in _base_/models/protogcn.py), dropout
+# 0.1, projection 256, temperature 0.125, momentum 0.9, threshold 0.
+# faithful=True: the authors' behaviour, incl. the prototype memory's random
+# start (see docs/advanced_guides/protogcn_method.md).
 from mmengine.config import read_base
 
 with read_base():

@@ -12,8 +12,10 @@ The functions here are plain NumPy so that they can be tested against hand
 computed cases and reused by weight searches and other reports.
 
 ACLNet's standard fusions (reference ``tools/ensemble.py``) are in
-:data:`FUSION_PRESETS`. Several training seeds of one stream are averaged
-into one stream first (:func:`average_streams`). Weights can also be
+:data:`FUSION_PRESETS`; ProtoGCN's authors fuse with the same weights (their
+ensemble script is ACLNet's), so the presets serve both methods. Several
+training seeds of one stream are averaged into one stream first
+(:func:`average_streams`). Weights can also be
 searched (:func:`search_fusion_weights`): do it on predictions on a
 held-out *validation* split (e.g. ``SkeletonPoseDataset(carve='val')``)
 and apply the result to the test predictions; searching on the test split
@@ -31,7 +33,8 @@ __all__ = [
     'FUSION_PRESETS', 'average_streams', 'search_fusion_weights'
 ]
 
-#: ACLNet's fusions: stream names (``GenSkeletonStreams`` feats) and weights.
+#: ACLNet's and ProtoGCN's fusions (the same in both authors' code): stream
+#: names (``GenSkeletonStreams`` feats) and weights.
 FUSION_PRESETS = {
     '2s': (('j', 1.), ('b', 1.)),
     '4s': (('j', 2.), ('b', 2.), ('jm', 1.), ('bm', 1.)),

@@ -37,8 +37,9 @@ class ProtoGCNHead(GCNHead):
             ``dict(type='CrossEntropyLoss')``.
         loss_proto (dict): The prototype loss. Defaults to
             ``dict(type='ClassPrototypeContrastiveLoss')``.
-        loss_proto_weight (float): Its weight. Defaults to 0.2, the value
-            of every reference config.
+        loss_proto_weight (float): Its weight. Defaults to 0.2, the
+            reference's value for the joint streams (0.3 for bone, 0.1 for
+            K-bone streams).
         faithful (bool): Passed to the loss. Defaults to True.
         dropout (float): Dropout before ``fc``. Defaults to 0.
         average_clips (str, optional): How test clips are averaged.

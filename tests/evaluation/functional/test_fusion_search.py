@@ -1,5 +1,6 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Seed averaging, ACLNet presets and the fusion weight search."""
+"""Seed averaging, the authors' presets (ACLNet's and ProtoGCN's are the
+same) and the fusion weight search."""
 import itertools
 
 import numpy as np
@@ -20,7 +21,9 @@ B = np.array([[.25, .75], [.15, .85], [.5, .5]])
 LABELS = np.array([0, 1, 0])
 
 
-def test_presets_are_aclnets():
+def test_presets_are_the_authors():
+    # 1:1, 2:2:1:1, 2:2:2:1:1:1, in the ensemble scripts of ACLNet and of
+    # ProtoGCN alike.
     assert FUSION_PRESETS['2s'] == (('j', 1.), ('b', 1.))
     assert FUSION_PRESETS['4s'] == (('j', 2.), ('b', 2.), ('jm', 1.), ('bm',
                                                                        1.))

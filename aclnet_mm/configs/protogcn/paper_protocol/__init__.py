@@ -1,0 +1,1 @@
+# Copyright (c) aclnet-mm contributors. All rights reserved.
