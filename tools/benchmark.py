@@ -23,6 +23,8 @@ steps (CUDA-synchronised on GPU):
   only);
 - ``aux_losses``: the two losses alone (forward and backward) on
   precomputed features;
+- ``reconstruction``: ProtoGCN's prototype reconstruction batched, as
+  here, against sample by sample, as in the reference;
 - ``refresh``: a superclass rebuild from a confusion bank of ``C`` classes;
 - ``pipeline``: samples per second of one worker for each input stream;
 - ``inference``: samples per second of the eval-mode forward;
@@ -476,6 +478,52 @@ def bench_aux_losses(args: argparse.Namespace,
     return rows
 
 
+def bench_reconstruction(args: argparse.Namespace,
+                         device: torch.device) -> List[Dict]:
+    """(h) ProtoGCN's prototype reconstruction, batched against sample by
+    sample.
+
+    The reference reconstructs each sample's ``V * V`` joint-pair vectors
+    in a Python loop over the batch; :class:`ProtoGCN` does the batch in
+    one call. Both run forward and backward in training mode (dropout on)
+    on the last block's topology ``(B, C_g, V * V)`` with the authors' 400
+    prototypes, timed in turn.
+    """
+    from aclnet_mm.models.backbones.protogcn import PrototypeReconstruction
+    rows = []
+    channels = args.base_channels * 4
+    for batch_size in args.batch_sizes:
+        torch.manual_seed(0)
+        prn = PrototypeReconstruction(channels, 400).to(device).train()
+        graph = torch.randn(
+            batch_size, channels, args.num_joints**2, device=device)
+        graph.requires_grad_()
+
+        def batched():
+            out = prn(graph.transpose(1, 2)).transpose(1, 2)
+            out.sum().backward()
+
+        def per_sample():
+            out = torch.stack([
+                prn(graph[i].transpose(0, 1)).transpose(0, 1)
+                for i in range(batch_size)
+            ])
+            out.sum().backward()
+
+        times = _interleaved_ms(
+            dict(batched=batched, per_sample=per_sample), device, args.warmup,
+            args.steps)
+        speedup = np.asarray(times['per_sample']) / np.asarray(
+            times['batched'])
+        rows.append(
+            dict(
+                batch_size=batch_size,
+                batched_ms=statistics.median(times['batched']),
+                per_sample_ms=statistics.median(times['per_sample']),
+                speedup=float(np.median(speedup))))
+    return rows
+
+
 def bench_refresh(args: argparse.Namespace,
                   device: torch.device) -> List[Dict]:
     """(d) a superclass rebuild at each number of classes."""
@@ -608,7 +656,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--skip',
         nargs='+',
         default=[],
-        choices=('train', 'aux', 'refresh', 'pipeline'),
+        choices=('train', 'aux', 'reconstruction', 'refresh', 'pipeline'),
         help='parts to leave out')
     parser.add_argument(
         '--amp', action='store_true', help='bf16 autocast forward')
@@ -656,6 +704,8 @@ def run(args: argparse.Namespace) -> Dict:
     sections = [
         ('train', 'train', lambda: bench_train_steps(args, device)),
         ('aux', 'aux_losses', lambda: bench_aux_losses(args, device)),
+        ('reconstruction', 'reconstruction',
+         lambda: bench_reconstruction(args, device)),
         ('refresh', 'refresh', lambda: bench_refresh(args, device)),
         ('pipeline', 'pipeline', lambda: bench_pipeline(args)),
     ]
@@ -734,6 +784,12 @@ def to_markdown(results: Dict) -> str:
             ('B', 'C', '(c) aux losses ms', 'host reads'),
             [(r['batch_size'], r['num_classes'], r['aux_ms'], r['host_reads'])
              for r in results['aux_losses']])
+    if 'reconstruction' in results:
+        lines += _table(
+            ('B', '(h) reconstruction ms, batched',
+             'per-sample loop (reference) ms', 'speed-up (paired median)'),
+            [(r['batch_size'], r['batched_ms'], r['per_sample_ms'],
+              r['speedup']) for r in results['reconstruction']])
     if 'refresh' in results:
         lines += _table(
             ('C', '(d) refresh ms'),

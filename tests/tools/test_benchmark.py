@@ -56,6 +56,11 @@ def test_json_structure(tiny_run):
     assert train['infer_samples_per_s'] == pytest.approx(2e3 /
                                                          train['infer_ms'])
 
+    (rec, ) = results['reconstruction']
+    assert rec['batch_size'] == 2
+    assert rec['batched_ms'] > 0 and rec['per_sample_ms'] > 0
+    assert rec['speedup'] > 0
+
     (aux, ) = results['aux_losses']
     assert aux['aux_ms'] > 0 and aux['host_reads'] == 0
     assert [r['num_classes'] for r in results['refresh']] == [12, 20]
@@ -75,12 +80,14 @@ def test_markdown_tables(tiny_run):
                    '(g) ProtoGCN step ms', '(g)/(a) - 1 % (paired median)',
                    '(b)/(a) - 1 % (paired median)', 'quartiles %',
                    '(c) aux losses ms', '(d) refresh ms',
+                   '(h) reconstruction ms, batched',
                    '(e) samples/s per worker', '(f) infer samples/s'):
         assert header in markdown
     rows = [line for line in markdown.splitlines() if line.startswith('|')]
-    # Five tables (training steps, ProtoGCN's step, aux losses, refresh,
-    # pipeline): header and rule each, then 1 + 1 + 1 + 2 + 3 rows.
-    assert len(rows) == 5 * 2 + 8
+    # Six tables (training steps, ProtoGCN's step, aux losses,
+    # reconstruction, refresh, pipeline): header and rule each, then
+    # 1 + 1 + 1 + 1 + 2 + 3 rows.
+    assert len(rows) == 6 * 2 + 9
     assert all(row.count('|') == rows[0].count('|') for row in rows[:3])
 
 
