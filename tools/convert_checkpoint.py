@@ -124,9 +124,9 @@ _LOSS_PREFIXES = ('cls_head.loss_inter.', 'cls_head.loss_intra.',
 
 #: What each format's checkpoint holds, and the head that takes its losses.
 _NETWORKS = {
-    'aclnet': "ACLNet's GCN_Module with a SimpleHead",
-    'protogcn': "ProtoGCN's ProtoGCN with a SimpleHead",
-    'pyskl': "PYSKL's DGSTGCN with a GCNHead",
+    'aclnet': "ACLNet's GCN_Module + SimpleHead",
+    'protogcn': "ProtoGCN's ProtoGCN + SimpleHead",
+    'pyskl': "PYSKL's DGSTGCN + GCNHead",
 }
 _LOSS_HEADS = {
     'aclnet': 'ACLNetHead with loss_inter/loss_intra',
@@ -283,15 +283,20 @@ def convert_state_dict(
     if unmapped:
         raise CheckpointConversionError(
             _listing(
-                f'unmapped keys: not part of a {_NETWORKS[source_format]} '
-                'checkpoint (another network, e.g. STGCN++ or CTR-GCN, '
-                'cannot be converted onto ACLGCN / ProtoGCN)', unmapped))
+                f'unmapped keys: not in {_NETWORKS[source_format]} (format '
+                f"'{source_format}'; another network, e.g. STGCN++ or "
+                'CTR-GCN, cannot be converted onto ACLGCN / ProtoGCN)',
+                unmapped))
     return converted, source_format
 
 
-def _fresh_keys(model: nn.Module,
-                state_dict: Dict[str, torch.Tensor]) -> List[str]:
-    """Target keys the source cannot hold, initialised fresh."""
+def _fresh_keys(model: nn.Module, converted: Sequence[str]) -> List[str]:
+    """Target keys the source cannot hold, initialised fresh.
+
+    Args:
+        model (nn.Module): The target.
+        converted (Sequence[str]): The converted source's keys.
+    """
     buffers = {name for name, _ in model.named_buffers()}
     fresh = []
     for key in model.state_dict():
@@ -301,8 +306,7 @@ def _fresh_keys(model: nn.Module,
         # The references kept the losses' memories as plain attributes; a
         # PYSKL head has no losses at all, nor a source whose losses were
         # dropped (--drop-losses).
-        if key in buffers or not any(
-                k.startswith(prefix) for k in state_dict):
+        if key in buffers or not any(k.startswith(prefix) for k in converted):
             fresh.append(key)
     return fresh
 
@@ -326,7 +330,7 @@ def check_against_model(state_dict: Dict[str, torch.Tensor], model: nn.Module,
     """
     target = model.state_dict()
     fresh = [
-        k for k in _fresh_keys(model, state_dict) if k not in state_dict
+        k for k in _fresh_keys(model, list(state_dict)) if k not in state_dict
     ]
     missing = [k for k in target if k not in state_dict and k not in fresh]
     unexpected = [k for k in state_dict if k not in target]
