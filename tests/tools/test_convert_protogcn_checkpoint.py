@@ -70,6 +70,17 @@ model = dict(
             type='ClassPrototypeContrastiveLoss', proj_channels=256)))
 """
 
+# What the export tool reads the input shape from (M = 2, T = 16).
+_TEST_PIPELINE = """
+test_pipeline = [
+    dict(type='UniformSampleFrames', clip_len=16, num_clips=1,
+         test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs')
+]
+"""
+
 
 # --------------------------------------------------------------------------
 # A state dict in the authors' layout
@@ -481,3 +492,31 @@ def test_format_detection_and_key_mapping(tmp_path):
         'cls_head.loss_proto.prototypes', 'cls_head.loss_proto.observed',
         'cls_head.loss_proto.cl_fc.weight', 'cls_head.loss_proto.cl_fc.bias'
     ]
+
+
+def test_converted_checkpoint_exports_to_the_authors_logits(tmp_path, capsys):
+    """Authors' checkpoint -> converter -> ONNX export: ONNX Runtime's class
+    scores are the authors' logits."""
+    ort = pytest.importorskip('onnxruntime')
+    export_main = load_tool('deployment/export_onnx.py').main
+    sd = authors_state_dict(25, seed=3)
+    src = save_mmcv_checkpoint(str(tmp_path / 'j.pth'), sd)
+    config = _write_config(tmp_path, 'nturgb+d')
+    with open(config, 'a') as f:
+        f.write(_TEST_PIPELINE)
+    dst = str(tmp_path / 'converted.pth')
+    assert main([src, dst, '--config', config]) == 0
+    onnx_file = str(tmp_path / 'protogcn.onnx')
+    export_main([config, dst, '--output', onnx_file, '--verify'])
+    out = capsys.readouterr().out
+    assert '(N, 2, 16, 25, 3)' in out
+    assert float(out.split('max |onnx - torch| = ')[1].split()[0]) < 1e-5
+
+    x = _input(25, torch.float32)
+    _, _, logits = authors_forward({
+        k: v.double()
+        for k, v in sd.items()
+    }, x.double())
+    sess = ort.InferenceSession(onnx_file, providers=['CPUExecutionProvider'])
+    scores = sess.run(None, {'keypoint': x.numpy()})[0]
+    np.testing.assert_allclose(scores, logits.numpy(), atol=1e-5, rtol=0)
