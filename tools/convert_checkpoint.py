@@ -513,7 +513,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--drop-losses',
         action='store_true',
         help="drop the contrastive losses' projection layers (for a "
-        'target head without these losses)')
+        'target head without these losses; a target head with them gets '
+        'fresh ones)')
     parser.add_argument(
         '--unsafe-load',
         action='store_true',
