@@ -1,40 +1,54 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""Convert ACLNet / PYSKL checkpoints into aclnet-mm checkpoints.
+"""Convert ACLNet / ProtoGCN / PYSKL checkpoints into aclnet-mm checkpoints.
 
 ``python tools/convert_checkpoint.py SRC DST [--config CFG]``
 
-Two source formats are recognised from their keys:
+Three source formats are recognised from their keys:
 
 * ``'aclnet'``: a checkpoint of the authors' code (firework8/ACLNet, a PYSKL
   fork; e.g. the released ``best_top1_acc_epoch_*.pth``). Its recognizer
   holds ``backbone`` (``GCN_Module``) and ``cls_head`` (``SimpleHead``) with
   the classifier ``fc_cls`` and the two losses' projection layers
   ``inter_loss.cl_fc`` and ``intra_loss.cl_fc``.
+* ``'protogcn'``: a checkpoint of firework8/ProtoGCN (the same authors'
+  later PYSKL fork). Its backbone ``ProtoGCN`` is ``GCN_Module``'s trunk
+  plus ``post``, ``bn`` and the prototype reconstruction ``prn``; its
+  ``SimpleHead`` holds ``fc_cls`` and the class-specific contrastive loss's
+  projection ``csc_loss.cl_fc``. Recognised by ``backbone.prn.*`` or
+  ``cls_head.csc_loss.*`` keys.
 * ``'pyskl'``: a plain PYSKL checkpoint of the same network family
   (``DGSTGCN`` backbone, whose keys equal ``GCN_Module``'s, and ``GCNHead``
   with ``fc_cls`` only).
 
-Keys are renamed onto :class:`~aclnet_mm.models.backbones.ACLGCN` (identity,
-checked by :func:`~aclnet_mm.models.backbones.aclgcn.map_reference_key`)
-and :class:`~aclnet_mm.models.heads.ACLNetHead`:
+Keys are renamed onto :class:`~aclnet_mm.models.backbones.ACLGCN` and
+:class:`~aclnet_mm.models.heads.ACLNetHead` (``'aclnet'``, ``'pyskl'``) or
+:class:`~aclnet_mm.models.backbones.ProtoGCN` and
+:class:`~aclnet_mm.models.heads.ProtoGCNHead` (``'protogcn'``); the
+backbone's renaming is the identity, checked key by key by
+:func:`~aclnet_mm.models.backbones.aclgcn.map_reference_key` against the
+trunk's map (plus ``PROTOGCN_KEY_MAP``'s ``post.*``, ``bn.*`` and
+``prn.{query,memory}_matrix.weight`` for ``'protogcn'``):
 
-=================================  =================================
-source                             ours
-=================================  =================================
-``backbone.*``                     ``backbone.*``
-``cls_head.fc_cls.*``              ``cls_head.fc.*``
-``cls_head.inter_loss.cl_fc.*``    ``cls_head.loss_inter.proj.*``
-``cls_head.intra_loss.cl_fc.*``    ``cls_head.loss_intra.proj.*``
-=================================  =================================
+==================================  ==================================
+source                              ours
+==================================  ==================================
+``backbone.*``                      ``backbone.*``
+``cls_head.fc_cls.*``               ``cls_head.fc.*``
+``cls_head.inter_loss.cl_fc.*``     ``cls_head.loss_inter.proj.*``
+``cls_head.intra_loss.cl_fc.*``     ``cls_head.loss_intra.proj.*``
+``cls_head.csc_loss.cl_fc.*``       ``cls_head.loss_proto.cl_fc.*``
+==================================  ==================================
 
 The converted weights are checked against a target model: the one built
 from ``--config``, or else one inferred from the checkpoint's own shapes
 (:func:`infer_model_cfg`). Any unmapped source key, any key the target needs
 but the source lacks, and any shape mismatch stop the conversion with a
 :class:`CheckpointConversionError` that lists them. State the reference
-never saved (the losses' prototypes, confusion counts, superclass masks and
-memory queue, which it kept as plain attributes; for a PYSKL source also the
-projections) is taken from the freshly built target and reported.
+never saved (ACLNet's losses' prototypes, confusion counts, superclass masks
+and memory queue, and ProtoGCN's class prototypes ``avg_f``, which the
+reference kept as plain attributes; the projections of a loss the source has
+none of, e.g. for a PYSKL source or with ``--drop-losses``) is taken from the
+freshly built target and reported.
 
 Loading follows the package's one policy
 (:func:`aclnet_mm.utils.checkpoint_loading.load_checkpoint_file`): the
@@ -64,8 +78,10 @@ import torch.nn as nn
 
 import aclnet_mm  # noqa: F401  (registration)
 from aclnet_mm.apis.cli_errors import one_line_errors
-from aclnet_mm.models.backbones.aclgcn import map_reference_key
+from aclnet_mm.models.backbones.aclgcn import (REFERENCE_KEY_MAP,
+                                               map_reference_key)
 from aclnet_mm.models.backbones.aclgcn_from_weights import infer_model_cfg
+from aclnet_mm.models.backbones.protogcn import PROTOGCN_KEY_MAP
 from aclnet_mm.utils.checkpoint_loading import (UnsafeCheckpointError,
                                                 load_checkpoint_file,
                                                 unsafe_load_allowed)
@@ -81,17 +97,42 @@ __all__ = [
 REFERENCE_CODE = {
     'aclnet': 'firework8/ACLNet@0fab868 (GCN_Module, SimpleHead with '
     'Inter/Intra_Affinitive_Contrastive_Loss)',
+    'protogcn': 'firework8/ProtoGCN@ddf7f27 (ProtoGCN, SimpleHead with '
+    'Class_Specific_Contrastive_Loss)',
     'pyskl': 'kennymckormick/pyskl@3f6795f (DGSTGCN, GCNHead)',
 }
 
-_HEAD_KEYS = (
-    (r'cls_head\.fc_cls\.(weight|bias)', r'cls_head.fc.\1'),
-    (r'cls_head\.inter_loss\.cl_fc\.(weight|bias)',
-     r'cls_head.loss_inter.proj.\1'),
-    (r'cls_head\.intra_loss\.cl_fc\.(weight|bias)',
-     r'cls_head.loss_intra.proj.\1'),
-)
-_LOSS_PREFIXES = ('cls_head.loss_inter.', 'cls_head.loss_intra.')
+_FC_KEY = (r'cls_head\.fc_cls\.(weight|bias)', r'cls_head.fc.\1')
+#: Per source format: the backbone's key map and the head's key patterns.
+_KEY_MAPS = {
+    'aclnet': (REFERENCE_KEY_MAP, (
+        _FC_KEY,
+        (r'cls_head\.inter_loss\.cl_fc\.(weight|bias)',
+         r'cls_head.loss_inter.proj.\1'),
+        (r'cls_head\.intra_loss\.cl_fc\.(weight|bias)',
+         r'cls_head.loss_intra.proj.\1'),
+    )),
+    'protogcn': (PROTOGCN_KEY_MAP, (
+        _FC_KEY,
+        (r'cls_head\.csc_loss\.cl_fc\.(weight|bias)',
+         r'cls_head.loss_proto.cl_fc.\1'),
+    )),
+    'pyskl': (REFERENCE_KEY_MAP, (_FC_KEY, )),
+}
+_LOSS_PREFIXES = ('cls_head.loss_inter.', 'cls_head.loss_intra.',
+                  'cls_head.loss_proto.')
+
+#: What each format's checkpoint holds, and the head that takes its losses.
+_NETWORKS = {
+    'aclnet': "ACLNet's GCN_Module + SimpleHead",
+    'protogcn': "ProtoGCN's ProtoGCN + SimpleHead",
+    'pyskl': "PYSKL's DGSTGCN + GCNHead",
+}
+_LOSS_HEADS = {
+    'aclnet': 'ACLNetHead with loss_inter/loss_intra',
+    'protogcn': 'ProtoGCNHead',
+    'pyskl': 'ACLNetHead with loss_inter/loss_intra',
+}
 
 _MAX_LISTED = 20
 _SKIPPED_META = ('env_info', )  # a long environment dump
@@ -170,11 +211,15 @@ def load_source_checkpoint(
 
 
 def detect_format(state_dict: Dict[str, torch.Tensor]) -> str:
-    """``'aclnet'`` or ``'pyskl'``, from the head's keys.
+    """``'aclnet'``, ``'protogcn'`` or ``'pyskl'``, from the keys.
 
     Raises:
-        CheckpointConversionError: If the keys are of neither format.
+        CheckpointConversionError: If the keys are of no such format.
     """
+    if any(
+            k.startswith(('backbone.prn.', 'cls_head.csc_loss.'))
+            for k in state_dict):
+        return 'protogcn'
     if any(
             k.startswith(('cls_head.inter_loss.', 'cls_head.intra_loss.'))
             for k in state_dict):
@@ -182,20 +227,27 @@ def detect_format(state_dict: Dict[str, torch.Tensor]) -> str:
     if 'cls_head.fc_cls.weight' in state_dict:
         return 'pyskl'
     raise CheckpointConversionError(
-        'not a PYSKL / ACLNet recognizer checkpoint: no '
+        'not a PYSKL / ACLNet / ProtoGCN recognizer checkpoint: no '
         "'cls_head.fc_cls.weight' and no loss projection keys. First keys: "
         f'{list(state_dict)[:5]}')
 
 
-def map_source_key(key: str) -> str:
-    """Our state-dict name of a PYSKL / ACLNet recognizer key.
+def map_source_key(key: str, source_format: str = 'aclnet') -> str:
+    """Our state-dict name of a PYSKL / ACLNet / ProtoGCN recognizer key.
+
+    Args:
+        key (str): The source key.
+        source_format (str): ``'aclnet'``, ``'protogcn'`` or ``'pyskl'``.
+            Defaults to ``'aclnet'``.
 
     Raises:
         KeyError: If the key has no counterpart in our modules.
     """
+    backbone_map, head_map = _KEY_MAPS[source_format]
     if key.startswith('backbone.'):
-        return 'backbone.' + map_reference_key(key[len('backbone.'):])
-    for pattern, template in _HEAD_KEYS:
+        return 'backbone.' + map_reference_key(key[len('backbone.'):],
+                                               backbone_map)
+    for pattern, template in head_map:
         match = re.fullmatch(pattern, key)
         if match is not None:
             return match.expand(template)
@@ -210,8 +262,8 @@ def convert_state_dict(
 
     Args:
         state_dict (dict[str, Tensor]): The source state dict.
-        source_format (str, optional): ``'aclnet'`` or ``'pyskl'``;
-            detected when None.
+        source_format (str, optional): ``'aclnet'``, ``'protogcn'`` or
+            ``'pyskl'``; detected when None.
 
     Returns:
         tuple: The renamed state dict and the source format.
@@ -225,29 +277,36 @@ def convert_state_dict(
     converted, unmapped = OrderedDict(), []
     for key, value in state_dict.items():
         try:
-            converted[map_source_key(key)] = value
+            converted[map_source_key(key, source_format)] = value
         except KeyError:
             unmapped.append(key)
     if unmapped:
         raise CheckpointConversionError(
             _listing(
-                "unmapped keys: not part of ACLNet's GCN_Module / PYSKL "
-                'DGSTGCN with a SimpleHead/GCNHead (another network, e.g. '
-                'STGCN++ or CTR-GCN, cannot be converted onto ACLGCN)',
+                f'unmapped keys: not in {_NETWORKS[source_format]} (format '
+                f"'{source_format}'; another network, e.g. STGCN++ or "
+                'CTR-GCN, cannot be converted onto ACLGCN / ProtoGCN)',
                 unmapped))
     return converted, source_format
 
 
-def _fresh_keys(model: nn.Module, source_format: str) -> List[str]:
-    """Target keys the source cannot hold, initialised fresh."""
+def _fresh_keys(model: nn.Module, converted: Sequence[str]) -> List[str]:
+    """Target keys the source cannot hold, initialised fresh.
+
+    Args:
+        model (nn.Module): The target.
+        converted (Sequence[str]): The converted source's keys.
+    """
     buffers = {name for name, _ in model.named_buffers()}
     fresh = []
     for key in model.state_dict():
-        if not key.startswith(_LOSS_PREFIXES):
+        prefix = next((p for p in _LOSS_PREFIXES if key.startswith(p)), None)
+        if prefix is None:
             continue
-        # The reference kept the losses' memories as plain attributes; a
-        # PYSKL head has no losses at all.
-        if key in buffers or source_format == 'pyskl':
+        # The references kept the losses' memories as plain attributes; a
+        # PYSKL head has no losses at all, nor a source whose losses were
+        # dropped (--drop-losses).
+        if key in buffers or not any(k.startswith(prefix) for k in converted):
             fresh.append(key)
     return fresh
 
@@ -259,7 +318,7 @@ def check_against_model(state_dict: Dict[str, torch.Tensor], model: nn.Module,
     Args:
         state_dict (dict[str, Tensor]): Converted weights (our names).
         model (nn.Module): The target recognizer; loaded in place.
-        source_format (str): ``'aclnet'`` or ``'pyskl'``.
+        source_format (str): ``'aclnet'``, ``'protogcn'`` or ``'pyskl'``.
 
     Returns:
         tuple: The full state dict (``model``'s key order) and the keys
@@ -271,7 +330,7 @@ def check_against_model(state_dict: Dict[str, torch.Tensor], model: nn.Module,
     """
     target = model.state_dict()
     fresh = [
-        k for k in _fresh_keys(model, source_format) if k not in state_dict
+        k for k in _fresh_keys(model, list(state_dict)) if k not in state_dict
     ]
     missing = [k for k in target if k not in state_dict and k not in fresh]
     unexpected = [k for k in state_dict if k not in target]
@@ -289,8 +348,8 @@ def check_against_model(state_dict: Dict[str, torch.Tensor], model: nn.Module,
     if unexpected:
         hint = ''
         if any(k.startswith(_LOSS_PREFIXES) for k in unexpected):
-            hint = (' [the target head has no such loss: use ACLNetHead '
-                    'with loss_inter/loss_intra, or pass --drop-losses]')
+            hint = (f' [the target head has no such loss: use '
+                    f'{_LOSS_HEADS[source_format]}, or pass --drop-losses]')
         problems.append(
             _listing(f'keys the model does not have{hint}', unexpected))
     if mismatched:
@@ -358,14 +417,14 @@ def convert_checkpoint(src: str,
     """Convert ``src`` and (when ``dst`` is given) write it.
 
     Args:
-        src (str): The ACLNet / PYSKL checkpoint.
+        src (str): The ACLNet / ProtoGCN / PYSKL checkpoint.
         dst (str, optional): Where to write the MMEngine checkpoint.
         config (str, optional): A config whose ``model`` is the target; by
             default the target is inferred from the checkpoint
             (:func:`infer_model_cfg`).
         drop_losses (bool): Drop the loss projections (for a head without
-            contrastive losses, e.g. MMAction2's ``GCNHead``).
-            Defaults to False.
+            contrastive losses, e.g. MMAction2's ``GCNHead``; a target
+            head with losses gets fresh ones). Defaults to False.
         allow_unsafe (bool, optional): Allow full unpickling of ``src``
             (prints a warning); None defers to
             ``ACLNET_MM_ALLOW_UNSAFE_LOAD``. Defaults to None.
@@ -440,8 +499,9 @@ def _plain_cfg(cfg: Optional[Dict]) -> Optional[Dict]:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line of the converter."""
     parser = argparse.ArgumentParser(
-        description='Convert an ACLNet (firework8/ACLNet) or PYSKL DG-STGCN '
-        'checkpoint into an aclnet-mm (MMEngine) checkpoint')
+        description='Convert an ACLNet (firework8/ACLNet), ProtoGCN '
+        '(firework8/ProtoGCN) or PYSKL DG-STGCN checkpoint into an aclnet-mm '
+        '(MMEngine) checkpoint')
     parser.add_argument('src', help='source checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint (.pth)')
     parser.add_argument(
@@ -453,7 +513,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--drop-losses',
         action='store_true',
         help="drop the contrastive losses' projection layers (for a "
-        'target head without these losses)')
+        'target head without these losses; a target head with them gets '
+        'fresh ones)')
     parser.add_argument(
         '--unsafe-load',
         action='store_true',

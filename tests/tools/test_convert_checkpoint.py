@@ -298,7 +298,7 @@ def test_unreadable_files(tmp_path):
     other = _save(tmp_path, {'encoder.weight': torch.zeros(1)})
     with pytest.raises(
             CheckpointConversionError,
-            match='not a PYSKL / ACLNet recognizer checkpoint'):
+            match='not a PYSKL / ACLNet / ProtoGCN recognizer checkpoint'):
         convert_checkpoint(other)
 
 

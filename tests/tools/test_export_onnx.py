@@ -37,6 +37,17 @@ BACKBONES = {
         inflate_stages=(2, ),
         down_stages=(2, ),
         num_person=2),
+    # The backbone returns (feature_map, graph); only the first is used.
+    'ProtoGCN':
+    dict(
+        type='ProtoGCN',
+        graph_cfg=dict(layout='coco'),
+        base_channels=8,
+        num_stages=2,
+        inflate_stages=(2, ),
+        down_stages=(2, ),
+        num_person=2,
+        num_prototype=6),
     'STGCN':
     dict(
         type='STGCN',
@@ -51,7 +62,15 @@ BACKBONES = {
 
 def _recognizer(backbone: dict, topology_head: bool) -> torch.nn.Module:
     channels = 16
-    if topology_head:
+    if backbone['type'] == 'ProtoGCN':
+        head = dict(
+            type='ProtoGCNHead',
+            num_classes=5,
+            in_channels=channels,
+            num_nodes=17,
+            loss_proto=dict(
+                type='ClassPrototypeContrastiveLoss', proj_channels=8))
+    elif topology_head:
         head = dict(
             type='ACLNetHead',
             num_classes=5,
@@ -105,6 +124,8 @@ def test_export_matches_pytorch(tmp_path, name):
     assert [o.name for o in graph.graph.output] == ['scores']
     inits = ' '.join(i.name for i in graph.graph.initializer)
     assert 'loss_inter' not in inits and 'queue' not in inits
+    # Nor what only feeds ProtoGCN's graph (the prototype loss's input).
+    assert 'prn' not in inits and 'loss_proto' not in inits
     dims = graph.graph.input[0].type.tensor_type.shape.dim
     assert dims[0].dim_param == 'batch' and dims[2].dim_param == 'time'
 

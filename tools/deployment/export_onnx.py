@@ -2,10 +2,12 @@
 """Export a skeleton recognizer (backbone + classifier) to ONNX.
 
 Only the inference path is exported: the backbone and the head's pooling
-and ``fc``. The contrastive losses of ``ACLNetHead`` (projections,
-prototypes, queues) are training-only and left out, and a backbone that also
-returns its topology (``with_topology=True``) contributes only its feature
-map. Batch and time are dynamic axes.
+and ``fc``. The contrastive losses of ``ACLNetHead`` and ``ProtoGCNHead``
+(projections, prototypes, queues) are training-only and left out, and a
+backbone that also returns a graph (``ACLGCN`` with ``with_topology=True``,
+``ProtoGCN`` with its reconstructed graph) contributes only its feature map:
+what computes only that graph (e.g. ProtoGCN's prototype reconstruction) is
+pruned from the exported graph. Batch and time are dynamic axes.
 
 Example::
 
@@ -65,7 +67,7 @@ class SkeletonClassifier(nn.Module):
         if isinstance(feats, (tuple, list)):
             feats = feats[0]
         # GCNHead.forward is pooling, person mean, dropout (off in eval)
-        # and fc; the ACLNetHead losses are not on this path.
+        # and fc; the ACLNetHead / ProtoGCNHead losses are not on this path.
         scores = self.head(feats)
         if self.softmax:
             scores = scores.softmax(dim=-1)

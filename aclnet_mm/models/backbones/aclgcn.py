@@ -69,20 +69,26 @@ REFERENCE_KEY_MAP: Tuple[Tuple[str, str], ...] = (
 )
 
 
-def map_reference_key(key: str) -> str:
+def map_reference_key(
+        key: str,
+        key_map: Sequence[Tuple[str, str]] = REFERENCE_KEY_MAP) -> str:
     """Name in :class:`ACLGCN` of a reference ``GCN_Module`` state-dict key.
 
     Args:
         key (str): A backbone-local reference key, e.g.
             ``'gcn.9.gcn.alpha'``.
+        key_map (Sequence[tuple[str, str]]): ``(regex, template)`` pairs.
+            Defaults to :data:`REFERENCE_KEY_MAP`; a backbone built on this
+            trunk passes its extension (e.g. ProtoGCN's
+            ``PROTOGCN_KEY_MAP``).
 
     Returns:
         str: Our key.
 
     Raises:
-        KeyError: If the key matches no entry of :data:`REFERENCE_KEY_MAP`.
+        KeyError: If the key matches no entry of ``key_map``.
     """
-    for pattern, template in REFERENCE_KEY_MAP:
+    for pattern, template in key_map:
         match = re.fullmatch(pattern, key)
         if match is not None:
             return match.expand(template)

@@ -1,11 +1,13 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
-"""An ``ACLGCN`` + ``ACLNetHead`` recognizer config read off its weights.
+"""A recognizer config read off its weights: ``ACLGCN`` + ``ACLNetHead``,
+or ``ProtoGCN`` + ``ProtoGCNHead`` when the weights hold the prototype
+reconstruction.
 
 Used by ``tools/convert_checkpoint.py`` to check converted reference
 weights against a model of the right shapes when no config is given.
 """
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import torch
 
@@ -45,14 +47,21 @@ def _branch_cfg(keys: set, prefix: str, state: Dict) -> Any:
 def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
     """A ``RecognizerGCN`` config with the shapes of a converted checkpoint.
 
-    ``ACLGCN``'s widths, number of subsets, ``gcn_ratio``, input norm and
+    The trunk's widths, number of subsets, ``gcn_ratio``, input norm and
     TCN branches, and the head's classes and projections, are read from
     the weights. Temporal strides and dilations leave no trace in shapes:
     ``down_stages`` lists the blocks with a residual convolution (right for
-    ACLNet's and DG-STGCN's settings, where widening and striding coincide)
-    and the TCN branches are ACLNet's whenever their shapes agree; otherwise
-    the dilations are placeholders. The config serves to check keys and
-    shapes; run the network with its matching config.
+    ACLNet's, ProtoGCN's and DG-STGCN's settings, where widening and
+    striding coincide) and the TCN branches are ACLNet's whenever their
+    shapes agree; otherwise the dilations are placeholders. The config
+    serves to check keys and shapes; run the network with its matching
+    config.
+
+    Weights with ``backbone.prn.query_matrix.weight`` give ``ProtoGCN``
+    (``num_prototype`` from that matrix) and ``ProtoGCNHead`` (the joints
+    of the graph as ``num_nodes``, the projection size of
+    ``cls_head.loss_proto.cl_fc``; its loss weight, which leaves no trace,
+    is the class default), others ``ACLGCN`` and ``ACLNetHead``.
 
     Args:
         state_dict (dict[str, Tensor]): A state dict with our names.
@@ -72,6 +81,24 @@ def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
     if absent:
         raise ValueError('missing keys that fix the network structure: '
                          f'{absent}')
+    backbone, head_in = _trunk_cfg(state_dict)
+    num_joints = int(state_dict['backbone.gcn.0.gcn.A'].shape[1])
+    # The classifier reads the last block's output: its width is head_in,
+    # so that a classifier of another width is a mismatch.
+    num_classes = int(state_dict['cls_head.fc.weight'].shape[0])
+    query = state_dict.get('backbone.prn.query_matrix.weight')
+    if query is not None:
+        backbone.update(type='ProtoGCN', num_prototype=int(query.shape[0]))
+        head = _protogcn_head(state_dict, num_classes, head_in, num_joints)
+    else:
+        backbone['with_topology'] = True
+        head = _aclnet_head(state_dict, num_classes, head_in, num_joints)
+    return dict(type='RecognizerGCN', backbone=backbone, cls_head=head)
+
+
+def _trunk_cfg(state_dict: Dict[str, torch.Tensor]) -> Tuple[Dict, int]:
+    """The ``ACLGCN`` arguments of the trunk's weights, and its width."""
+    keys = set(state_dict)
     num_subsets, num_joints = state_dict['backbone.gcn.0.gcn.A'].shape[:2]
     blocks = sorted({
         int(m.group(1))
@@ -109,7 +136,7 @@ def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
             _branch_cfg(keys, f'backbone.gcn.0.tcn.branches.{j}.', state_dict))
         j += 1
     if ms_cfg == [(3, 1)] * 4 + [('max', 3), '1x1']:
-        ms_cfg = list(_REFERENCE_MS_CFG)  # the only setting ACLNet uses
+        ms_cfg = list(_REFERENCE_MS_CFG)  # what ACLNet and ProtoGCN use
     data_bn = state_dict.get('backbone.data_bn.weight')
     data_bn_type = None
     if data_bn is not None:
@@ -130,19 +157,19 @@ def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
         data_bn_type=data_bn_type,
         num_subsets=int(num_subsets),
         gcn_ratio=mid / base_channels,
-        ms_cfg=tuple(ms_cfg),
-        with_topology=True)
-
-    fc = state_dict['cls_head.fc.weight']
-    # The classifier reads the last block's output: take its width from
-    # there, so that a classifier of another width is a mismatch.
-    num_classes = int(fc.shape[0])
+        ms_cfg=tuple(ms_cfg))
     head_in = next(w[1] for w in reversed(widths) if w is not None)
+    return backbone, head_in
+
+
+def _aclnet_head(state_dict: Dict[str, torch.Tensor], num_classes: int,
+                 head_in: int, num_joints: int) -> Dict:
+    """``ACLNetHead`` with the losses whose projections the weights hold."""
     head = dict(
         type='ACLNetHead',
         num_classes=num_classes,
         in_channels=head_in,
-        num_nodes=int(num_joints),
+        num_nodes=num_joints,
         loss_inter=None,
         loss_intra=None)
     inter = state_dict.get('cls_head.loss_inter.proj.weight')
@@ -164,4 +191,20 @@ def infer_model_cfg(state_dict: Dict[str, torch.Tensor]) -> Dict:
             type='MarginContrastiveLoss',
             proj_channels=int(intra.shape[0]),
             queue_size=queue)
-    return dict(type='RecognizerGCN', backbone=backbone, cls_head=head)
+    return head
+
+
+def _protogcn_head(state_dict: Dict[str, torch.Tensor], num_classes: int,
+                   head_in: int, num_joints: int) -> Dict:
+    """``ProtoGCNHead``; its loss takes ``V * V`` values per sample, V the
+    graph's joints, so a projection of another input size is a mismatch."""
+    loss = dict(type='ClassPrototypeContrastiveLoss')
+    proj = state_dict.get('cls_head.loss_proto.cl_fc.weight')
+    if proj is not None:
+        loss['proj_channels'] = int(proj.shape[0])
+    return dict(
+        type='ProtoGCNHead',
+        num_classes=num_classes,
+        in_channels=head_in,
+        num_nodes=num_joints,
+        loss_proto=loss)

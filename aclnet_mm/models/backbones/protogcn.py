@@ -8,7 +8,8 @@ goes through the prototype reconstruction network.
 
 Reference checkpoint keys are ours unchanged: the trunk's as listed in
 :mod:`aclnet_mm.models.backbones.aclgcn`, plus ``post.*``, ``bn.*``,
-``prn.query_matrix.weight`` and ``prn.memory_matrix.weight``.
+``prn.query_matrix.weight`` and ``prn.memory_matrix.weight``
+(:data:`PROTOGCN_KEY_MAP`, used by ``tools/convert_checkpoint.py``).
 """
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -17,11 +18,19 @@ import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
-from .aclgcn import ACLGCN
+from .aclgcn import _BN, _CONV, ACLGCN, REFERENCE_KEY_MAP
 
-__all__ = ['PrototypeReconstruction', 'ProtoGCN']
+__all__ = ['PROTOGCN_KEY_MAP', 'PrototypeReconstruction', 'ProtoGCN']
 
 ConfigType = Union[Dict, List[Dict]]
+
+#: ``(reference key regex, our key template)`` pairs, backbone-local: the
+#: trunk's (ACLGCN's) and the reconstruction's, all the identity.
+PROTOGCN_KEY_MAP: Tuple[Tuple[str, str], ...] = REFERENCE_KEY_MAP + (
+    (rf'post\.{_CONV}', r'post.\1'),
+    (rf'bn\.{_BN}', r'bn.\1'),
+    (r'prn\.(query_matrix|memory_matrix)\.weight', r'prn.\1.weight'),
+)
 
 
 class PrototypeReconstruction(BaseModule):
