@@ -50,9 +50,8 @@ def test_json_structure(tiny_run):
     # ProtoGCN adds the reconstruction and its loss, and no host read.
     assert train['protogcn_flops'] > train['ce_flops']
     assert train['protogcn_host_reads'] == train['ce_host_reads']
-    assert (train['protogcn_overhead_pct_q1'] <=
-            train['protogcn_overhead_pct'] <=
-            train['protogcn_overhead_pct_q3'])
+    assert (train['protogcn_overhead_pct_q1'] <= train['protogcn_overhead_pct']
+            <= train['protogcn_overhead_pct_q3'])
     assert train['infer_samples_per_s'] == pytest.approx(2e3 /
                                                          train['infer_ms'])
 
