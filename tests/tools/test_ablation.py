@@ -25,7 +25,7 @@ def test_shipped_variants_exist():
     names = [name for name, _ in EMBEDDED_VARIANTS]
     assert names == [
         'ce', 'ce+inter', 'ce+intra', 'aclnet-faithful', 'aclnet-clean',
-        'aclnet-lintemp'
+        'aclnet-lintemp', 'protogcn'
     ]
     for _, config in EMBEDDED_VARIANTS:
         assert osp.exists(osp.join(REPO, config)), config
