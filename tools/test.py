@@ -8,18 +8,13 @@ in ``tools/train.py``: ``--unsafe-load``, ``gloo`` on CPU-only machines,
 a one-line error when the data fail validation.
 """
 import argparse
-import os
 from typing import Optional, Sequence
 
 from mmengine.config import Config, ConfigDict, DictAction
 
 from aclnet_mm.apis.cli_errors import one_line_errors
-from aclnet_mm.datasets.sample_naming import naming_dead_workers
-from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
-from aclnet_mm.engine.runner import (build_runner, quiet_other_ranks,
-                                     set_local_rank, set_work_dir,
-                                     setup_cpu_distributed)
-from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.apis.run_config import run_config
+from aclnet_mm.engine.runner import set_local_rank, set_work_dir
 
 __all__ = ['parse_args', 'merge_args', 'add_dump_metric', 'main']
 
@@ -119,20 +114,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/test.py``."""
-    args = parse_args(argv)
-    quiet_other_ranks()
-    if args.unsafe_load:
-        # Read by the runner's checkpoint loading, in this process only.
-        os.environ[UNSAFE_LOAD_ENV] = '1'
-    cfg = merge_args(Config.fromfile(args.config), args)
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = build_runner(cfg)
-    try:
-        # A worker killed by a signal is re-raised naming its sample.
-        with naming_dead_workers(runner):
-            runner.test()
-    except DatasetValidationError as err:
-        raise SystemExit(f'{args.config}: test refused: {err}') from err
+    run_config(parse_args(argv), merge_args, 'test')
 
 
 if __name__ == '__main__':

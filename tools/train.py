@@ -12,7 +12,6 @@ validation. To test the last and best weights after training, put
 ``TestAfterTrainHook`` in the config's ``custom_hooks``.
 """
 import argparse
-import os
 from typing import Optional, Sequence
 
 from mmaction.registry import OPTIM_WRAPPERS
@@ -20,12 +19,8 @@ from mmengine.config import Config, DictAction
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from aclnet_mm.apis.cli_errors import one_line_errors
-from aclnet_mm.datasets.sample_naming import naming_dead_workers
-from aclnet_mm.datasets.skeleton_pose_dataset import DatasetValidationError
-from aclnet_mm.engine.runner import (build_runner, quiet_other_ranks,
-                                     set_local_rank, set_work_dir,
-                                     setup_cpu_distributed)
-from aclnet_mm.utils.checkpoint_loading import UNSAFE_LOAD_ENV
+from aclnet_mm.apis.run_config import run_config
+from aclnet_mm.engine.runner import set_local_rank, set_work_dir
 from aclnet_mm.utils.config_types import resolve_type
 
 __all__ = ['parse_args', 'merge_args', 'main']
@@ -151,21 +146,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of ``tools/train.py``."""
-    args = parse_args(argv)
-    quiet_other_ranks()
-    if args.unsafe_load:
-        # Read by the runner's checkpoint loading, in this process only.
-        os.environ[UNSAFE_LOAD_ENV] = '1'
-    cfg = merge_args(Config.fromfile(args.config), args)
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = build_runner(cfg)
-    try:
-        # A worker killed by a signal is re-raised naming its sample.
-        with naming_dead_workers(runner):
-            runner.train()
-    except DatasetValidationError as err:
-        # The validator's report says it all; no traceback needed.
-        raise SystemExit(f'{args.config}: training refused: {err}') from err
+    run_config(parse_args(argv), merge_args, 'train')
 
 
 if __name__ == '__main__':
