@@ -26,7 +26,6 @@ import json
 import os
 import os.path as osp
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ import torch
 from mmaction.registry import HOOKS
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from ports import free_port
 from tool_scripts import load_tool
 
 from aclnet_mm.engine.runner import build_runner
@@ -277,7 +277,7 @@ def _slurm_train(setup, work_dir, *args, **env):
         CPUS_PER_TASK='1',
         SRUN_ARGS='--signal=USR1@120',
         MASTER_ADDR='127.0.0.1',
-        MASTER_PORT=str(_free_port()),
+        MASTER_PORT=str(free_port()),
         **env)
 
 
@@ -290,12 +290,6 @@ def _finish(proc, returncode=0):
     out = proc.communicate(timeout=300)[0]
     assert proc.returncode == returncode, (proc.returncode, out[-6000:])
     return out
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _pointer(work_dir):
@@ -366,14 +360,14 @@ def one_node(setup, tmp_path_factory):
             '--work-dir',
             work_dir,
             *TWO_PROCESSES,
-            PORT=str(_free_port())))
+            PORT=str(free_port())))
     return work_dir
 
 
 def test_two_nodes_train_as_one_node_with_two_processes(
         setup, one_node, tmp_path):
     work_dir = tmp_path / 'work'
-    port = str(_free_port())
+    port = str(free_port())
     nodes = [
         _start(
             setup, ['bash', 'tools/dist_train.sh', setup[1], '1'],

@@ -7,7 +7,6 @@ synthetic NTU-layout pickle, so the tools exercise the whole stack.
 """
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 from typing import Dict, Optional
@@ -176,15 +175,3 @@ def run_tool():
         return proc.stdout
 
     return run
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def free_port():
-    """``free_port()``: a TCP port that was free a moment ago."""
-    return _free_port

@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from ports import free_port
 
 from aclnet_mm.engine.runner import setup_cpu_distributed
 
@@ -33,8 +34,7 @@ def _rank_logs(work_dir):
 
 @cpu_only
 def test_dist_train_and_test_two_cpu_processes(tmp_path, write_tiny_config,
-                                               tiny_ann_file, run_tool,
-                                               free_port):
+                                               tiny_ann_file, run_tool):
     config = write_tiny_config(tmp_path / 'joint.py', max_epochs=1)
     work_dir = str(tmp_path / 'work')
     # DEBUG makes MMEngine keep one log file per rank.
@@ -77,7 +77,7 @@ def test_dist_train_and_test_two_cpu_processes(tmp_path, write_tiny_config,
 
 
 @cpu_only
-def test_setup_cpu_distributed(monkeypatch, free_port):
+def test_setup_cpu_distributed(monkeypatch):
     cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl'))))
     assert not setup_cpu_distributed(cfg, 'none')
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'

@@ -1,11 +1,11 @@
 # Copyright (c) aclnet-mm contributors. All rights reserved.
 import math
 import os
-import socket
 
 import pytest
 import torch
 from mmaction.registry import MODELS
+from ports import free_port
 
 from aclnet_mm.models.losses import AffinityContrastiveLoss
 
@@ -465,16 +465,10 @@ def _dist_worker(rank, world_size, port, out_dir):
         torch.distributed.destroy_process_group()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_two_process_gloo_equals_one_process(tmp_path, run_ranks):
     # fork: the children reuse the parent's imports (spawn re-imports
     # torch and MMAction2 in each child, several seconds on CI).
-    run_ranks(_dist_worker, args=(2, _free_port(), str(tmp_path)))
+    run_ranks(_dist_worker, args=(2, free_port(), str(tmp_path)))
     ranks = [
         torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
         for r in range(2)
